@@ -1,0 +1,120 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import (
+    Commune,
+    Department,
+    Invitation,
+    Membership,
+    Post,
+    PostHolding,
+    Qpv,
+    Region,
+    Structure,
+    Territory,
+    User,
+    VocabularyItem,
+)
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    filter_horizontal = ["departments"]
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "membership__role"]
+    search_fields = ["email", "first_name", "last_name"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Identité", {"fields": ["first_name", "last_name"]}),
+        ("Accès", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "order"]
+    list_filter = ["region"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "territory", "region", "qpv_population"]
+    list_filter = ["region"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "insee_code", "department"]
+    list_filter = ["department"]
+    search_fields = ["name", "insee_code"]
+
+
+@admin.register(Qpv)
+class QpvAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "department"]
+    list_filter = ["department"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["communes"]
+
+
+@admin.register(Structure)
+class StructureAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "commune", "is_active"]
+    list_filter = ["kind", "is_active", "commune__department"]
+    search_fields = ["name"]
+    autocomplete_fields = ["commune"]
+
+
+class PostHoldingInline(admin.TabularInline):
+    model = PostHolding
+    extra = 0
+    autocomplete_fields = ["mediator"]
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["code", "structure", "department", "post_type", "funding", "start_date", "end_date"]
+    list_filter = ["department", "post_type", "funding"]
+    search_fields = ["code", "structure__name"]
+    autocomplete_fields = ["structure", "communes", "qpvs"]
+    inlines = [PostHoldingInline]
+
+
+@admin.register(VocabularyItem)
+class VocabularyItemAdmin(admin.ModelAdmin):
+    list_display = ["label", "vocabulary", "code", "order", "is_active"]
+    list_filter = ["vocabulary", "is_active"]
+    list_editable = ["order", "is_active"]
+    search_fields = ["label", "code"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A value is retired (is_active) rather than deleted, so that old records still read.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["vocabulary", "code"] if obj else []
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    readonly_fields = ["token_digest", "created_at", "accepted_at", "user", "invited_by"]
+
+    def has_add_permission(self, request):
+        return False  # invitations are sent from the app, which e-mails the link

@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
+
+from . import perms
+from .access import rule_of
+
+
+class MembershipMiddleware:
+    """Expose the current role and scope as `request.membership` (None without a role)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = SimpleLazyObject(lambda: perms.membership_of(request.user))
+        return self.get_response(request)
+
+
+class AccessRuleMiddleware:
+    """Default deny: a view runs only if it declares an access rule that lets the user in.
+    Anonymous users were already sent to the login page by LoginRequiredMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        rule = rule_of(view_func)
+        if rule is None or not rule.allows(request.user):
+            raise PermissionDenied
+        return None
+
+
+# allauth views a person who must still set up a second factor may reach.
+MFA_SETUP_URL_NAMES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_reauthenticate",
+        "mfa_generate_recovery_codes",
+        "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes",
+        "account_logout",
+        "account_reauthenticate",
+    }
+)
+
+
+class MfaEnforcementMiddleware:
+    """Coordinators, readers and administrators work only once a second factor is set up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from allauth.mfa.utils import is_mfa_enabled
+
+        if not perms.requires_mfa(request.user) or is_mfa_enabled(request.user):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in MFA_SETUP_URL_NAMES:
+            return None
+        messages.warning(
+            request,
+            "Votre rôle donne accès à des données régionales : activez la double authentification "
+            "avec une application d'authentification pour continuer.",
+        )
+        return redirect("mfa_activate_totp")
+
+
+class NoStoreMiddleware:
+    """Pages of the app are never kept by a browser or proxy cache (they may show a person)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

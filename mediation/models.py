@@ -1,0 +1,472 @@
+"""The shared core: people and their roles, territories, structures, posts and vocabularies."""
+
+import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from . import perms
+from .enums import Funding, PostType, Role, StructureKind, Vocabulary
+
+# ---------------------------------------------------------------- query sets
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(pk__in=perms.department_ids(user))
+
+
+class StructureQuerySet(models.QuerySet):
+    def for_user(self, user):
+        membership = perms.membership_of(user)
+        if membership is None:
+            return self.none()
+        if membership.role in (Role.MEDIATOR, Role.STRUCTURE_MANAGER):
+            return self.filter(pk=membership.structure_id)
+        return self.filter(commune__department__in=perms.department_ids(user))
+
+
+class PostQuerySet(models.QuerySet):
+    def for_user(self, user):
+        membership = perms.membership_of(user)
+        if membership is None:
+            return self.none()
+        if membership.role in (Role.MEDIATOR, Role.STRUCTURE_MANAGER):
+            return self.filter(structure_id=membership.structure_id)
+        return self.filter(department__in=perms.department_ids(user))
+
+    def active_on(self, day):
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class PostHoldingQuerySet(models.QuerySet):
+    def active_on(self, day):
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+    def overlapping(self, start, end):
+        """Holdings that cover at least one day of [start, end]."""
+        return self.filter(Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start))
+
+
+class VocabularyItemQuerySet(models.QuerySet):
+    def of(self, vocabulary):
+        return self.filter(vocabulary=vocabulary)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+
+# ---------------------------------------------------------------- people
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    is_active = models.BooleanField(
+        "actif",
+        default=True,
+        help_text="Décocher pour fermer le compte : ses sessions cessent à la requête suivante.",
+    )
+    is_staff = models.BooleanField("accès à l'administration", default=False)
+    date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = "utilisateur·rice"
+        verbose_name_plural = "utilisateur·rices"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message="Un compte existe déjà avec cette adresse e-mail.",
+            )
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+# ---------------------------------------------------------------- territories
+
+
+class Region(models.Model):
+    code = models.CharField("code INSEE", max_length=3, unique=True)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "région"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Territory(models.Model):
+    """A grouping of departments used by the regional bilan (e.g. Picardie)."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="territories", verbose_name="région")
+    code = models.SlugField("code", max_length=40)
+    name = models.CharField("nom", max_length=100)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "territoire"
+        ordering = ["region", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["region", "code"], name="territory_code_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    code = models.CharField("code", max_length=3, unique=True)
+    name = models.CharField("nom", max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments", verbose_name="région")
+    territory = models.ForeignKey(
+        Territory, on_delete=models.PROTECT, related_name="departments", verbose_name="territoire"
+    )
+    qpv_population = models.PositiveIntegerField(
+        "population des QPV", default=0, help_text="Population vivant en quartier prioritaire (INSEE)."
+    )
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "département"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Commune(models.Model):
+    insee_code = models.CharField("code INSEE", max_length=5, unique=True)
+    name = models.CharField("nom", max_length=150)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="communes", verbose_name="département"
+    )
+
+    class Meta:
+        verbose_name = "commune"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.insee_code})"
+
+
+class Qpv(models.Model):
+    code = models.CharField("code", max_length=12, unique=True)
+    name = models.CharField("nom", max_length=200)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="qpvs", verbose_name="département"
+    )
+    communes = models.ManyToManyField(Commune, related_name="qpvs", verbose_name="communes")
+
+    class Meta:
+        verbose_name = "quartier prioritaire (QPV)"
+        verbose_name_plural = "quartiers prioritaires (QPV)"
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+# ---------------------------------------------------------------- structures and posts
+
+
+class Structure(models.Model):
+    name = models.CharField("nom", max_length=200)
+    kind = models.CharField("type", max_length=20, choices=StructureKind.choices)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="structures", verbose_name="commune")
+    is_active = models.BooleanField("active", default=True)
+
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "structure"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Post(models.Model):
+    code = models.CharField("code du poste", max_length=30, unique=True)
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, related_name="posts", verbose_name="structure")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="posts", verbose_name="département"
+    )
+    post_type = models.CharField("type de poste", max_length=10, choices=PostType.choices)
+    funding = models.CharField("financement", max_length=20, choices=Funding.choices)
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin", null=True, blank=True)
+    communes = models.ManyToManyField(Commune, blank=True, related_name="posts", verbose_name="communes couvertes")
+    qpvs = models.ManyToManyField(Qpv, blank=True, related_name="posts", verbose_name="QPV couverts")
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "poste"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="post_end_after_start",
+                violation_error_message="La fin du poste ne peut précéder son début.",
+            )
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def holder_on(self, day):
+        holding = self.holdings.active_on(day).select_related("mediator").first()
+        return holding.mediator if holding else None
+
+    def hand_over(self, *, to, on):
+        """Close the current holding the day before `on` and open one for `to`."""
+        current = self.holdings.filter(end_date__isnull=True).first()
+        if current is not None:
+            if current.start_date >= on:
+                raise ValueError("La passation doit suivre le début de la tenue en cours.")
+            current.end_date = on - datetime.timedelta(days=1)
+            current.save(update_fields=["end_date"])
+        return PostHolding.objects.create(post=self, mediator=to, start_date=on)
+
+
+class PostHolding(models.Model):
+    """A mediator holding a post over a period; successive holdings make the post's history."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="holdings", verbose_name="poste")
+    mediator = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="post_holdings", verbose_name="médiateur·rice"
+    )
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin", null=True, blank=True)
+
+    objects = PostHoldingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "tenue de poste"
+        verbose_name_plural = "tenues de poste"
+        ordering = ["post", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="holding_end_after_start",
+                violation_error_message="La fin de la tenue du poste ne peut précéder son début.",
+            ),
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_holding_per_post",
+                violation_error_message="Ce poste a déjà un·e titulaire en cours.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.post} — {self.mediator}"
+
+
+# ---------------------------------------------------------------- roles
+
+
+class Membership(models.Model):
+    """What a person does here: one role and the scope it applies to."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership", verbose_name="personne")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    structure = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="structure",
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="région entière",
+    )
+    departments = models.ManyToManyField(Department, blank=True, related_name="memberships", verbose_name="départements")
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rôle"
+        verbose_name_plural = "rôles"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role__in=["mediator", "structure_manager"]) | Q(structure__isnull=False, region__isnull=True),
+                name="structure_roles_have_structure",
+                violation_error_message="Un·e médiateur·rice ou un·e encadrant·e est rattaché·e à une structure.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["coordinator", "reader", "admin"]) | Q(structure__isnull=True),
+                name="territory_roles_have_no_structure",
+                violation_error_message="Ce rôle porte sur un territoire, pas sur une structure.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"
+
+    @property
+    def scope_label(self):
+        if self.role in (Role.MEDIATOR, Role.STRUCTURE_MANAGER):
+            return str(self.structure)
+        if self.role == Role.ADMIN:
+            return "Toutes les régions"
+        if self.region_id:
+            return str(self.region)
+        return ", ".join(d.name for d in self.departments.all()) or "Aucun territoire"
+
+
+# ---------------------------------------------------------------- vocabularies
+
+
+class VocabularyItem(models.Model):
+    """One value of a closed list. Retired values stay (inactive) so old records still read."""
+
+    vocabulary = models.CharField("liste", max_length=30, choices=Vocabulary.choices)
+    code = models.SlugField("code", max_length=60)
+    label = models.CharField("libellé", max_length=200)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+    is_active = models.BooleanField(
+        "proposé", default=True, help_text="Une valeur retirée n'est plus proposée mais reste lisible."
+    )
+
+    objects = VocabularyItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "valeur de liste"
+        verbose_name_plural = "valeurs de listes"
+        ordering = ["vocabulary", "order", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vocabulary", "code"],
+                name="vocabulary_code_unique",
+                violation_error_message="Ce code existe déjà dans cette liste.",
+            )
+        ]
+
+    def __str__(self):
+        return self.label if self.is_active else f"{self.label} (retiré)"
+
+
+# ---------------------------------------------------------------- invitations
+
+
+class InvitationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if perms.role_of(user) == Role.ADMIN:
+            return self
+        if perms.role_of(user) != Role.COORDINATOR:
+            return self.none()
+        return self.filter(invited_by=user)
+
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link through which an invited person sets a password.
+    Only a digest of the token is stored: the link itself exists only in the e-mail."""
+
+    email = models.EmailField("adresse e-mail")
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    structure = models.ForeignKey(
+        Structure, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="structure"
+    )
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="poste",
+        help_text="Pour un·e médiateur·rice : le poste qu'il ou elle prend à l'acceptation.",
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="région entière"
+    )
+    departments = models.ManyToManyField(Department, blank=True, related_name="+", verbose_name="départements")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent", verbose_name="invité·e par"
+    )
+    created_at = models.DateTimeField("envoyée le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    revoked_at = models.DateTimeField("annulée le", null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="compte créé"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def status_label(self):
+        if self.accepted_at:
+            return "Acceptée"
+        if self.revoked_at:
+            return "Annulée"
+        if self.expires_at <= timezone.now():
+            return "Expirée"
+        return "En attente"
+
+    def is_usable(self):
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

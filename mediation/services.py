@@ -1,0 +1,86 @@
+"""Workflows across models of the core."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .enums import Role
+from .models import Invitation, Membership, PostHolding, User
+
+
+class InvitationUnusable(Exception):
+    """The link is unknown, already used, revoked or expired."""
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invite(*, by: User, email: str, role: str, base_url: str, first_name="", last_name="",
+           structure=None, post=None, region=None, departments=()) -> tuple[Invitation, str]:
+    """Record an invitation and e-mail its link once the transaction commits. Returns the
+    invitation and the link (the token is not stored, only its digest)."""
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email.lower(),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        structure=structure,
+        post=post,
+        region=region,
+        invited_by=by,
+        token_digest=token_digest(token),
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+    )
+    invitation.departments.set(departments)
+    link = base_url.rstrip("/") + reverse("invitation_accept", kwargs={"token": token})
+    context = {"invitation": invitation, "link": link, "inviter": by}
+    subject = "Votre accès à Médiation santé"
+    body = render_to_string("mediation/emails/invitation.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+    return invitation, link
+
+
+def find_usable_invitation(token: str) -> Invitation:
+    invitation = Invitation.objects.filter(token_digest=token_digest(token)).first()
+    if invitation is None or not invitation.is_usable():
+        raise InvitationUnusable
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, first_name: str, last_name: str, password: str) -> User:
+    """Create the account and its role from a usable invitation, and spend the invitation."""
+    invitation = Invitation.objects.select_for_update().filter(token_digest=token_digest(token)).first()
+    if invitation is None or not invitation.is_usable():
+        raise InvitationUnusable
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationUnusable
+    user = User.objects.create_user(
+        invitation.email,
+        password,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=invitation.role == Role.ADMIN,
+        is_superuser=invitation.role == Role.ADMIN,
+    )
+    membership = Membership.objects.create(
+        user=user, role=invitation.role, structure=invitation.structure, region=invitation.region
+    )
+    membership.departments.set(invitation.departments.all())
+    post_is_free = invitation.post_id and not invitation.post.holdings.filter(end_date__isnull=True).exists()
+    if invitation.role == Role.MEDIATOR and post_is_free:
+        PostHolding.objects.create(post=invitation.post, mediator=user, start_date=timezone.localdate())
+    invitation.accepted_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["accepted_at", "user"])
+    return user

@@ -1,0 +1,11 @@
+"""Local development: DEBUG on, a throwaway key, e-mails printed to the console."""
+
+from .base import *  # noqa: F403
+from .base import env_bool, os
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-key-not-for-production-0123456789abcdefghijklmnop"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
