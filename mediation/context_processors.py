@@ -35,3 +35,10 @@ def navigation(request):
         "current_scope_label": membership.scope_label if membership else "",
         "is_admin_site_user": bool(user and user.is_authenticated and user.is_staff),
     }
+
+
+def csp_nonce(request):
+    """Draw this response's CSP nonce up front: django-dsfr's script tag only carries a nonce
+    that has already been drawn, and a nonce drawn during rendering must reach the header."""
+    nonce = getattr(request, "csp_nonce", None)
+    return {"csp_nonce": str(nonce) if nonce is not None else ""}

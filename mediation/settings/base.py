@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dsfr.context_processors.site_config",
                 "mediation.context_processors.navigation",
+                "mediation.context_processors.csp_nonce",
             ],
         },
     },
@@ -202,7 +203,6 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Médiation santé <ne-pas-repondre@mediation-sante.localhost>")
 
-FORM_RENDERER = "django.forms.renderers.DjangoDivFormRenderer"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {
