@@ -1,0 +1,287 @@
+"""Beneficiaries and their accompaniment sheets. A sheet keeps the person's situation as it
+was when it was opened (sex, age, QPV, resources, how the person came), so that the yearly
+bilan reads only sheets and never changes when a person's record is edited or anonymised."""
+
+import unicodedata
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from mediation import perms
+from mediation.enums import Role, Vocabulary
+
+from .enums import ConsentMethod, RequestDomain, RequestStatus
+
+MIN_BIRTH_YEAR = 1900
+MAX_BIRTH_YEAR = 2100
+
+
+def search_key(*parts):
+    """Lower case, no accents, single spaces: how names are compared and searched."""
+    text = " ".join(p for p in parts if p)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().replace("-", " ").replace("'", " ").split())
+
+
+def vocabulary_fk(vocabulary, verbose_name, **kwargs):
+    return models.ForeignKey(
+        "mediation.VocabularyItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"vocabulary": vocabulary},
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        **kwargs,
+    )
+
+
+# ---------------------------------------------------------------- query sets
+
+
+class BeneficiaryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Only the staff of the person's structure see a person."""
+        membership = perms.membership_of(user)
+        if membership is None or membership.role not in (Role.MEDIATOR, Role.STRUCTURE_MANAGER):
+            return self.none()
+        return self.filter(structure_id=membership.structure_id)
+
+    def search(self, text):
+        key = search_key(text)
+        return self.filter(name_key__contains=key) if key else self
+
+
+class SheetQuerySet(models.QuerySet):
+    def for_user(self, user):
+        membership = perms.membership_of(user)
+        if membership is None or membership.role not in (Role.MEDIATOR, Role.STRUCTURE_MANAGER):
+            return self.none()
+        return self.filter(beneficiary__structure_id=membership.structure_id)
+
+    def for_year(self, year):
+        return self.filter(opened_on__year=year)
+
+
+class SheetRequestQuerySet(models.QuerySet):
+    def for_user(self, user):
+        membership = perms.membership_of(user)
+        if membership is None or membership.role not in (Role.MEDIATOR, Role.STRUCTURE_MANAGER):
+            return self.none()
+        return self.filter(sheet__beneficiary__structure_id=membership.structure_id)
+
+    def open(self):
+        return self.filter(status=RequestStatus.IN_PROGRESS)
+
+    def follow_up_due(self, day):
+        return self.open().filter(follow_up_on__lte=day)
+
+
+# ---------------------------------------------------------------- models
+
+
+class Beneficiary(models.Model):
+    structure = models.ForeignKey(
+        "mediation.Structure", on_delete=models.PROTECT, related_name="beneficiaries", verbose_name="structure"
+    )
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="caseload",
+        verbose_name="médiateur·rice référent·e",
+    )
+    last_name = models.CharField("nom", max_length=150)
+    first_name = models.CharField("prénom", max_length=150)
+    name_key = models.CharField(max_length=310, editable=False, db_index=True)
+    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        "année de naissance", null=True, blank=True, help_text="À défaut de date de naissance."
+    )
+    sex = vocabulary_fk(Vocabulary.SEX, "sexe")
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("adresse e-mail", blank=True)
+    address = models.CharField("adresse", max_length=300, blank=True)
+    commune = models.ForeignKey(
+        "mediation.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="commune"
+    )
+    lives_in_qpv = models.BooleanField("habite en QPV", null=True, blank=True)
+    qpv = models.ForeignKey(
+        "mediation.Qpv", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="QPV"
+    )
+    resources = vocabulary_fk(Vocabulary.RESOURCES, "ressources principales")
+    came_via = vocabulary_fk(Vocabulary.CAME_VIA, "comment la personne a connu le médiateur")
+    consent_on = models.DateField("consentement recueilli le", null=True, blank=True)
+    consent_method = models.CharField(
+        "consentement recueilli", max_length=20, choices=ConsentMethod.choices, blank=True
+    )
+    notes = models.TextField("notes", blank=True)
+    external_id = models.CharField("identifiant externe", max_length=100, blank=True, db_index=True)
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    objects = BeneficiaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "personne accompagnée"
+        verbose_name_plural = "personnes accompagnées"
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["structure", "name_key"], name="beneficiary_structure_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=MIN_BIRTH_YEAR, birth_year__lte=MAX_BIRTH_YEAR),
+                name="beneficiary_birth_year_range",
+                violation_error_message="L'année de naissance n'est pas plausible.",
+            ),
+            models.UniqueConstraint(
+                fields=["structure", "external_id"],
+                condition=~Q(external_id=""),
+                name="beneficiary_external_id_unique",
+                violation_error_message="Cet identifiant externe est déjà utilisé dans la structure.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.last_name.upper()} {self.first_name}"
+
+    def save(self, *args, **kwargs):
+        self.name_key = search_key(self.last_name, self.first_name)
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
+        super().save(*args, **kwargs)
+
+    def age_on(self, day):
+        if self.birth_date:
+            return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        if self.birth_year:
+            return day.year - self.birth_year
+        return None
+
+
+class Sheet(models.Model):
+    """One accompaniment of one person by one mediator on one post."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.PROTECT, related_name="sheets", verbose_name="personne accompagnée"
+    )
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sheets", verbose_name="médiateur·rice"
+    )
+    post = models.ForeignKey(
+        "mediation.Post",
+        on_delete=models.PROTECT,
+        related_name="sheets",
+        verbose_name="poste",
+        help_text="Le département de la fiche est celui de ce poste.",
+    )
+    opened_on = models.DateField("ouverte le")
+    contact_mode = vocabulary_fk(Vocabulary.CONTACT_MODE, "mode de contact")
+    # The person's situation when the sheet was opened, kept as it was.
+    sex = vocabulary_fk(Vocabulary.SEX, "sexe")
+    age = models.PositiveSmallIntegerField("âge à l'ouverture", null=True, blank=True)
+    lives_in_qpv = models.BooleanField("habite en QPV", null=True, blank=True)
+    qpv = models.ForeignKey(
+        "mediation.Qpv", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="QPV"
+    )
+    resources = vocabulary_fk(Vocabulary.RESOURCES, "ressources")
+    came_via = vocabulary_fk(Vocabulary.CAME_VIA, "comment la personne a connu le médiateur")
+    barriers = models.ManyToManyField(
+        "mediation.VocabularyItem",
+        blank=True,
+        related_name="+",
+        limit_choices_to={"vocabulary": Vocabulary.CARE_BARRIER},
+        verbose_name="freins rencontrés",
+    )
+    notes = models.TextField("notes", blank=True)
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = SheetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fiche d'accompagnement"
+        verbose_name_plural = "fiches d'accompagnement"
+        ordering = ["-opened_on", "-pk"]
+        indexes = [
+            models.Index(fields=["opened_on"], name="sheet_opened_on"),
+            models.Index(fields=["post", "opened_on"], name="sheet_post_opened_on"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age__isnull=True) | Q(age__lte=130),
+                name="sheet_age_plausible",
+                violation_error_message="L'âge n'est pas plausible.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Fiche du {self.opened_on:%d/%m/%Y}"
+
+
+class SheetRequest(models.Model):
+    """A request for rights or care within a sheet, and its outcome."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="requests", verbose_name="fiche")
+    domain = models.CharField("domaine", max_length=10, choices=RequestDomain.choices)
+    kind = models.ForeignKey(
+        "mediation.VocabularyItem",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"vocabulary__in": [Vocabulary.RIGHTS_REQUEST, Vocabulary.CARE_REQUEST]},
+        verbose_name="type de demande",
+    )
+    status = models.CharField("état", max_length=12, choices=RequestStatus.choices, default=RequestStatus.IN_PROGRESS)
+    opened_on = models.DateField("ouverte le")
+    closed_on = models.DateField("close le", null=True, blank=True)
+    follow_up_on = models.DateField("à relancer le", null=True, blank=True)
+    note = models.CharField("note", max_length=500, blank=True)
+
+    objects = SheetRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "demande"
+        ordering = ["opened_on", "pk"]
+        indexes = [models.Index(fields=["status", "follow_up_on"], name="request_status_follow_up")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("opened_on")),
+                name="request_closed_after_opened",
+                violation_error_message="La date de clôture ne peut précéder l'ouverture.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="in_progress", closed_on__isnull=True)
+                | (~Q(status="in_progress") & Q(closed_on__isnull=False)),
+                name="request_closed_iff_done",
+                violation_error_message="Une demande résolue ou non résolue a une date de clôture ; une demande en cours n'en a pas.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_domain_display()} — {self.kind}"
+
+    def resolve(self, *, on, resolved=True):
+        self.status = RequestStatus.RESOLVED if resolved else RequestStatus.UNRESOLVED
+        self.closed_on = on
+        self.follow_up_on = None
+        self.save(update_fields=["status", "closed_on", "follow_up_on"])
+
+
+class Contact(models.Model):
+    """One meeting, call or visit within an accompaniment."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="contacts", verbose_name="fiche")
+    date = models.DateField("date")
+    mode = vocabulary_fk(Vocabulary.CONTACT_MODE, "mode")
+    minutes = models.PositiveSmallIntegerField("durée (minutes)", null=True, blank=True)
+    note = models.CharField("note", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "contact"
+        ordering = ["date", "pk"]
+
+    def __str__(self):
+        return f"Contact du {self.date:%d/%m/%Y}"
