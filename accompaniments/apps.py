@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccompanimentsConfig(AppConfig):
     name = "accompaniments"
     verbose_name = "Accompagnements"
+
+    def ready(self):
+        from .audit import register_models
+
+        register_models()

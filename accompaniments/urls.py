@@ -1,9 +1,24 @@
 from django.urls import path
 
-from . import views
+from . import beneficiary_views, views
 
 app_name = "accompaniments"
 
 urlpatterns = [
+    # Daily work (views.py)
     path("", views.home, name="home"),
+    path("a-relancer/", views.follow_ups, name="follow_ups"),
+    path("fiches/nouvelle/", views.sheet_create, name="sheet_create"),
+    path("fiches/<int:pk>/", views.sheet_detail, name="sheet_detail"),
+    path("fiches/<int:pk>/modifier/", views.sheet_update, name="sheet_update"),
+    path("fiches/demande-vide/", views.request_form_row, name="request_form_row"),
+    path("demandes/<int:pk>/cloturer/", views.request_close, name="request_close"),
+    # People (beneficiary_views.py)
+    path("personnes/", beneficiary_views.beneficiary_list, name="beneficiary_list"),
+    path("personnes/nouvelle/", beneficiary_views.beneficiary_create, name="beneficiary_create"),
+    path("personnes/<int:pk>/", beneficiary_views.beneficiary_detail, name="beneficiary_detail"),
+    path("personnes/<int:pk>/modifier/", beneficiary_views.beneficiary_update, name="beneficiary_update"),
+    path("personnes/<int:pk>/fusionner/", beneficiary_views.beneficiary_merge, name="beneficiary_merge"),
+    path("personnes/<int:pk>/journal/", beneficiary_views.beneficiary_log, name="beneficiary_log"),
+    path("transfert-de-suivi/", beneficiary_views.caseload_transfer, name="caseload_transfer"),
 ]

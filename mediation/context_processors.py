@@ -4,8 +4,16 @@ from . import perms
 from .enums import Role
 
 NAVIGATION = {
-    Role.MEDIATOR: [("Mon espace", "accompaniments:home")],
-    Role.STRUCTURE_MANAGER: [("Ma structure", "mediation:structure_home")],
+    Role.MEDIATOR: [
+        ("Mes accompagnements", "accompaniments:home"),
+        ("À relancer", "accompaniments:follow_ups"),
+        ("Personnes", "accompaniments:beneficiary_list"),
+    ],
+    Role.STRUCTURE_MANAGER: [
+        ("Ma structure", "mediation:structure_home"),
+        ("Personnes", "accompaniments:beneficiary_list"),
+        ("Transfert de suivi", "accompaniments:caseload_transfer"),
+    ],
     Role.COORDINATOR: [
         ("Postes", "mediation:post_register"),
         ("Tableau de bord", "reporting:dashboard"),
@@ -27,7 +35,7 @@ def navigation(request):
     items = []
     for label, url_name in NAVIGATION.get(role, []):
         url = reverse(url_name)
-        items.append({"label": label, "url": url, "current": request.path.startswith(url) and url != "/"})
+        items.append({"label": label, "url": url, "current": request.path == url})
     membership = perms.membership_of(user) if user is not None else None
     return {
         "nav_items": items,

@@ -87,3 +87,41 @@ class NoStoreMiddleware:
         if "Cache-Control" not in response:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+PRESERVED_POST_KEY = "preserved_post"
+
+
+class PreservePostOnExpiredSessionMiddleware:
+    """A form sent after the session expired is not lost: its fields are kept in the new
+    (anonymous) session, the person logs in again and finds the form filled as she left it.
+    Must sit just before LoginRequiredMiddleware, which sends her to the login page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or request.user.is_authenticated:
+            return None
+        if not getattr(view_func, "login_required", True):
+            return None
+        fields = {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"}
+        request.session[PRESERVED_POST_KEY] = {"path": request.path, "fields": fields}
+        return None
+
+
+def restore_preserved_post(request):
+    """The fields kept for this page before a re-login, as a QueryDict, or None. Used once."""
+    from django.http import QueryDict
+
+    preserved = request.session.get(PRESERVED_POST_KEY)
+    if not preserved or preserved.get("path") != request.path:
+        return None
+    del request.session[PRESERVED_POST_KEY]
+    data = QueryDict(mutable=True)
+    for key, values in preserved["fields"].items():
+        data.setlist(key, values)
+    return data

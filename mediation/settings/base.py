@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "auditlog",
     "mediation",
     "accompaniments",
     "partners",
@@ -60,7 +61,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mediation.middleware.PreservePostOnExpiredSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "mediation.middleware.MembershipMiddleware",
     "mediation.middleware.MfaEnforcementMiddleware",
     "mediation.middleware.AccessRuleMiddleware",
@@ -157,6 +160,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Traceability: access and change logs are kept this many months, then purged.
+AUDIT_LOG_RETENTION_MONTHS = int(os.environ.get("AUDIT_LOG_RETENTION_MONTHS", "12"))
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Invitations: how long a link stays valid.
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
