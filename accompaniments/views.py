@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -14,3 +15,33 @@ def home(request):
         .prefetch_related("post__communes", "post__qpvs")
     )
     return render(request, "accompaniments/home.html", {"holdings": holdings, "today": today})
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def follow_ups(request):
+    raise Http404
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def sheet_create(request):
+    raise Http404
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def sheet_detail(request, pk):
+    raise Http404
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def sheet_update(request, pk):
+    raise Http404
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def request_form_row(request):
+    raise Http404
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def request_close(request, pk):
+    raise Http404
