@@ -12,23 +12,113 @@ from mediation.models import PostHolding, VocabularyItem
 from .enums import RequestDomain, RequestStatus
 from .models import Beneficiary, Sheet, SheetRequest, search_key
 
-FIRST_NAMES_F = ["Aïcha", "Nadia", "Sandrine", "Fatou", "Chantal", "Émilie", "Samira", "Julie", "Karima", "Sylvie",
-                 "Mélanie", "Yamina", "Céline", "Nathalie", "Inès", "Brigitte", "Laetitia", "Awa", "Sophie", "Malika"]
-FIRST_NAMES_M = ["Mohamed", "Jean-Pierre", "Karim", "Kevin", "Mamadou", "Christophe", "Rachid", "Dylan", "Patrick",
-                 "Youssef", "Thierry", "Bruno", "Ibrahim", "Sébastien", "Ahmed", "Ludovic", "Moussa", "David"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Lefebvre", "Leroy", "Moreau", "Petit", "Durand", "Lemaire", "Benali",
-              "Diallo", "Caron", "Dupont", "Vasseur", "Lecomte", "Haddad", "Fontaine", "Delattre", "Traoré", "Carpentier",
-              "Mercier", "Duhamel", "Boulanger", "Merlin", "Lambert", "Roussel", "Ouali", "Deschamps", "Brunet", "Lemoine"]
+FIRST_NAMES_F = [
+    "Aïcha",
+    "Nadia",
+    "Sandrine",
+    "Fatou",
+    "Chantal",
+    "Émilie",
+    "Samira",
+    "Julie",
+    "Karima",
+    "Sylvie",
+    "Mélanie",
+    "Yamina",
+    "Céline",
+    "Nathalie",
+    "Inès",
+    "Brigitte",
+    "Laetitia",
+    "Awa",
+    "Sophie",
+    "Malika",
+]
+FIRST_NAMES_M = [
+    "Mohamed",
+    "Jean-Pierre",
+    "Karim",
+    "Kevin",
+    "Mamadou",
+    "Christophe",
+    "Rachid",
+    "Dylan",
+    "Patrick",
+    "Youssef",
+    "Thierry",
+    "Bruno",
+    "Ibrahim",
+    "Sébastien",
+    "Ahmed",
+    "Ludovic",
+    "Moussa",
+    "David",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Lefebvre",
+    "Leroy",
+    "Moreau",
+    "Petit",
+    "Durand",
+    "Lemaire",
+    "Benali",
+    "Diallo",
+    "Caron",
+    "Dupont",
+    "Vasseur",
+    "Lecomte",
+    "Haddad",
+    "Fontaine",
+    "Delattre",
+    "Traoré",
+    "Carpentier",
+    "Mercier",
+    "Duhamel",
+    "Boulanger",
+    "Merlin",
+    "Lambert",
+    "Roussel",
+    "Ouali",
+    "Deschamps",
+    "Brunet",
+    "Lemoine",
+]
 
 # Rough shares seen in the regional bilan (weights, not percentages).
 SEX_WEIGHTS = {"female": 64, "male": 35, "non_binary": 1}
-RESOURCES_WEIGHTS = {"rsa": 26, "salaire": 14, "chomage": 9, "aah": 10, "pension_de_retraite": 11, "aucune_ressource": 9,
-                     "allocations_familiales": 6, "non_communique": 8, "assurance_maladie": 3, "pension_de_reversion": 2,
-                     "autres": 2}
-CAME_VIA_WEIGHTS = {"partner_referral": 33, "contact_direct": 18, "bouche_a_oreille": 17, "outreach": 12,
-                    "prior_meeting": 9, "structure_communication": 6, "self_sought": 5}
-CONTACT_WEIGHTS = {"permanence": 55, "telephone": 20, "domicile": 8, "accompagnement_physique": 9,
-                   "aller_vers_porte_a_porte": 6, "autre": 2}
+RESOURCES_WEIGHTS = {
+    "rsa": 26,
+    "salaire": 14,
+    "chomage": 9,
+    "aah": 10,
+    "pension_de_retraite": 11,
+    "aucune_ressource": 9,
+    "allocations_familiales": 6,
+    "non_communique": 8,
+    "assurance_maladie": 3,
+    "pension_de_reversion": 2,
+    "autres": 2,
+}
+CAME_VIA_WEIGHTS = {
+    "partner_referral": 33,
+    "contact_direct": 18,
+    "bouche_a_oreille": 17,
+    "outreach": 12,
+    "prior_meeting": 9,
+    "structure_communication": 6,
+    "self_sought": 5,
+}
+CONTACT_WEIGHTS = {
+    "permanence": 55,
+    "telephone": 20,
+    "domicile": 8,
+    "accompagnement_physique": 9,
+    "aller_vers_porte_a_porte": 6,
+    "autre": 2,
+}
 
 
 def _weighted(rng, items_by_code, weights):

@@ -131,7 +131,8 @@ class Beneficiary(models.Model):
         indexes = [models.Index(fields=["structure", "name_key"], name="beneficiary_structure_name")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=MIN_BIRTH_YEAR, birth_year__lte=MAX_BIRTH_YEAR),
+                condition=Q(birth_year__isnull=True)
+                | Q(birth_year__gte=MIN_BIRTH_YEAR, birth_year__lte=MAX_BIRTH_YEAR),
                 name="beneficiary_birth_year_range",
                 violation_error_message="L'année de naissance n'est pas plausible.",
             ),
@@ -154,7 +155,9 @@ class Beneficiary(models.Model):
 
     def age_on(self, day):
         if self.birth_date:
-            return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+            return (
+                day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+            )
         if self.birth_year:
             return day.year - self.birth_year
         return None
@@ -256,7 +259,9 @@ class SheetRequest(models.Model):
                 condition=Q(status="in_progress", closed_on__isnull=True)
                 | (~Q(status="in_progress") & Q(closed_on__isnull=False)),
                 name="request_closed_iff_done",
-                violation_error_message="Une demande résolue ou non résolue a une date de clôture ; une demande en cours n'en a pas.",
+                violation_error_message=(
+                    "Une demande résolue ou non résolue a une date de clôture ; une demande en cours n'en a pas."
+                ),
             ),
         ]
 

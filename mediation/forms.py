@@ -44,7 +44,9 @@ class InvitationForm(DsfrBaseForm):
     def __init__(self, *args, inviter, **kwargs):
         super().__init__(*args, **kwargs)
         self.inviter = inviter
-        self.fields["role"].choices = [("", "Choisir un rôle")] + [(r.value, r.label) for r in perms.invitable_roles(inviter)]
+        self.fields["role"].choices = [("", "Choisir un rôle")] + [
+            (r.value, r.label) for r in perms.invitable_roles(inviter)
+        ]
         self.fields["structure"].queryset = Structure.objects.for_user(inviter).select_related("commune")
         self.fields["post"].queryset = Post.objects.for_user(inviter).select_related("structure")
         self.fields["departments"].queryset = Department.objects.for_user(inviter)

@@ -333,7 +333,9 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name="région entière",
     )
-    departments = models.ManyToManyField(Department, blank=True, related_name="memberships", verbose_name="départements")
+    departments = models.ManyToManyField(
+        Department, blank=True, related_name="memberships", verbose_name="départements"
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     class Meta:
@@ -341,7 +343,8 @@ class Membership(models.Model):
         verbose_name_plural = "rôles"
         constraints = [
             models.CheckConstraint(
-                condition=~Q(role__in=["mediator", "structure_manager"]) | Q(structure__isnull=False, region__isnull=True),
+                condition=~Q(role__in=["mediator", "structure_manager"])
+                | Q(structure__isnull=False, region__isnull=True),
                 name="structure_roles_have_structure",
                 violation_error_message="Un·e médiateur·rice ou un·e encadrant·e est rattaché·e à une structure.",
             ),

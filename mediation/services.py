@@ -24,8 +24,19 @@ def token_digest(token: str) -> str:
 
 
 @transaction.atomic
-def invite(*, by: User, email: str, role: str, base_url: str, first_name="", last_name="",
-           structure=None, post=None, region=None, departments=()) -> tuple[Invitation, str]:
+def invite(
+    *,
+    by: User,
+    email: str,
+    role: str,
+    base_url: str,
+    first_name="",
+    last_name="",
+    structure=None,
+    post=None,
+    region=None,
+    departments=(),
+) -> tuple[Invitation, str]:
     """Record an invitation and e-mail its link once the transaction commits. Returns the
     invitation and the link (the token is not stored, only its digest)."""
     token = secrets.token_urlsafe(32)

@@ -12,7 +12,8 @@ class StaleEdit(Exception):
 
 STALE_MESSAGE = (
     "Ces informations ont été modifiées par ailleurs depuis que vous avez ouvert la page "
-    "(autre onglet ou autre personne). Rien n'a été écrasé. Valeurs enregistrées entre-temps qui diffèrent de votre saisie : {fields}. "
+    "(autre onglet ou autre personne). Rien n'a été écrasé. "
+    "Valeurs enregistrées entre-temps qui diffèrent de votre saisie : {fields}. "
     "Vos saisies sont conservées ci-dessous : vérifiez-les puis enregistrez à nouveau."
 )
 

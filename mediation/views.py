@@ -3,8 +3,8 @@ from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponseRedirect, HttpResponseServerError
-from django.template import loader
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST

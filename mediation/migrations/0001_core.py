@@ -3,261 +3,600 @@
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import mediation.models
 from django.conf import settings
 from django.db import migrations, models
 
+import mediation.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=3, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('qpv_population', models.PositiveIntegerField(default=0, help_text='Population vivant en quartier prioritaire (INSEE).', verbose_name='population des QPV')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=3, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "qpv_population",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Population vivant en quartier prioritaire (INSEE).",
+                        verbose_name="population des QPV",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'département',
-                'ordering': ['code'],
+                "verbose_name": "département",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=3, unique=True, verbose_name='code INSEE')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=3, unique=True, verbose_name="code INSEE")),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
             ],
             options={
-                'verbose_name': 'région',
-                'ordering': ['name'],
+                "verbose_name": "région",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='adresse e-mail')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='prénom')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='nom')),
-                ('is_active', models.BooleanField(default=True, help_text='Décocher pour fermer le compte : ses sessions cessent à la requête suivante.', verbose_name='actif')),
-                ('is_staff', models.BooleanField(default=False, verbose_name="accès à l'administration")),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='inscrit le')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="adresse e-mail")),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="prénom")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="nom")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Décocher pour fermer le compte : ses sessions cessent à la requête suivante.",
+                        verbose_name="actif",
+                    ),
+                ),
+                ("is_staff", models.BooleanField(default=False, verbose_name="accès à l'administration")),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="inscrit le")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'utilisateur·rice',
-                'verbose_name_plural': 'utilisateur·rices',
+                "verbose_name": "utilisateur·rice",
+                "verbose_name_plural": "utilisateur·rices",
             },
             managers=[
-                ('objects', mediation.models.UserManager()),
+                ("objects", mediation.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Commune',
+            name="Commune",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('insee_code', models.CharField(max_length=5, unique=True, verbose_name='code INSEE')),
-                ('name', models.CharField(max_length=150, verbose_name='nom')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='communes', to='mediation.department', verbose_name='département')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("insee_code", models.CharField(max_length=5, unique=True, verbose_name="code INSEE")),
+                ("name", models.CharField(max_length=150, verbose_name="nom")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="communes",
+                        to="mediation.department",
+                        verbose_name="département",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commune',
-                'ordering': ['name'],
+                "verbose_name": "commune",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='code du poste')),
-                ('post_type', models.CharField(choices=[('qpv', 'QPV'), ('rural', 'Rural')], max_length=10, verbose_name='type de poste')),
-                ('funding', models.CharField(choices=[('ars_prefecture', 'ARS et préfecture (adulte-relais)'), ('ars', 'ARS'), ('prefecture', 'Préfecture (adulte-relais)'), ('other', 'Autre')], max_length=20, verbose_name='financement')),
-                ('start_date', models.DateField(verbose_name='début')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='fin')),
-                ('communes', models.ManyToManyField(blank=True, related_name='posts', to='mediation.commune', verbose_name='communes couvertes')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='mediation.department', verbose_name='département')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="code du poste")),
+                (
+                    "post_type",
+                    models.CharField(
+                        choices=[("qpv", "QPV"), ("rural", "Rural")], max_length=10, verbose_name="type de poste"
+                    ),
+                ),
+                (
+                    "funding",
+                    models.CharField(
+                        choices=[
+                            ("ars_prefecture", "ARS et préfecture (adulte-relais)"),
+                            ("ars", "ARS"),
+                            ("prefecture", "Préfecture (adulte-relais)"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=20,
+                        verbose_name="financement",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="début")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "communes",
+                    models.ManyToManyField(
+                        blank=True, related_name="posts", to="mediation.commune", verbose_name="communes couvertes"
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="posts",
+                        to="mediation.department",
+                        verbose_name="département",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'poste',
-                'ordering': ['code'],
+                "verbose_name": "poste",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='PostHolding',
+            name="PostHolding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField(verbose_name='début')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='fin')),
-                ('mediator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='post_holdings', to=settings.AUTH_USER_MODEL, verbose_name='médiateur·rice')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holdings', to='mediation.post', verbose_name='poste')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_date", models.DateField(verbose_name="début")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "mediator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="post_holdings",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="médiateur·rice",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holdings",
+                        to="mediation.post",
+                        verbose_name="poste",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tenue de poste',
-                'verbose_name_plural': 'tenues de poste',
-                'ordering': ['post', 'start_date'],
+                "verbose_name": "tenue de poste",
+                "verbose_name_plural": "tenues de poste",
+                "ordering": ["post", "start_date"],
             },
         ),
         migrations.CreateModel(
-            name='Qpv',
+            name="Qpv",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('communes', models.ManyToManyField(related_name='qpvs', to='mediation.commune', verbose_name='communes')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='qpvs', to='mediation.department', verbose_name='département')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "communes",
+                    models.ManyToManyField(related_name="qpvs", to="mediation.commune", verbose_name="communes"),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="qpvs",
+                        to="mediation.department",
+                        verbose_name="département",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quartier prioritaire (QPV)',
-                'verbose_name_plural': 'quartiers prioritaires (QPV)',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.AddField(
-            model_name='post',
-            name='qpvs',
-            field=models.ManyToManyField(blank=True, related_name='posts', to='mediation.qpv', verbose_name='QPV couverts'),
-        ),
-        migrations.AddField(
-            model_name='department',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='mediation.region', verbose_name='région'),
-        ),
-        migrations.CreateModel(
-            name='Structure',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('kind', models.CharField(choices=[('ccas', 'CCAS'), ('social_centre', 'Centre social'), ('association', 'Association'), ('cpts', 'CPTS'), ('health_centre', 'Centre ou maison de santé'), ('other', 'Autre')], max_length=20, verbose_name='type')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='structures', to='mediation.commune', verbose_name='commune')),
-            ],
-            options={
-                'verbose_name': 'structure',
-                'ordering': ['name'],
-            },
-        ),
-        migrations.AddField(
-            model_name='post',
-            name='structure',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='mediation.structure', verbose_name='structure'),
-        ),
-        migrations.CreateModel(
-            name='Membership',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('mediator', 'Médiateur·rice santé'), ('structure_manager', 'Encadrant·e de structure'), ('coordinator', 'Coordinateur·rice'), ('reader', 'Lecteur·rice institutionnel·le'), ('admin', 'Administrateur·rice')], max_length=20, verbose_name='rôle')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('departments', models.ManyToManyField(blank=True, related_name='memberships', to='mediation.department', verbose_name='départements')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL, verbose_name='personne')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='mediation.region', verbose_name='région entière')),
-                ('structure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='mediation.structure', verbose_name='structure')),
-            ],
-            options={
-                'verbose_name': 'rôle',
-                'verbose_name_plural': 'rôles',
-            },
-        ),
-        migrations.CreateModel(
-            name='Invitation',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='adresse e-mail')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='prénom')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='nom')),
-                ('role', models.CharField(choices=[('mediator', 'Médiateur·rice santé'), ('structure_manager', 'Encadrant·e de structure'), ('coordinator', 'Coordinateur·rice'), ('reader', 'Lecteur·rice institutionnel·le'), ('admin', 'Administrateur·rice')], max_length=20, verbose_name='rôle')),
-                ('token_digest', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='envoyée le')),
-                ('expires_at', models.DateTimeField(verbose_name='expire le')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='acceptée le')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='annulée le')),
-                ('departments', models.ManyToManyField(blank=True, related_name='+', to='mediation.department', verbose_name='départements')),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations_sent', to=settings.AUTH_USER_MODEL, verbose_name='invité·e par')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='compte créé')),
-                ('post', models.ForeignKey(blank=True, help_text="Pour un·e médiateur·rice : le poste qu'il ou elle prend à l'acceptation.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mediation.post', verbose_name='poste')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mediation.region', verbose_name='région entière')),
-                ('structure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='mediation.structure', verbose_name='structure')),
-            ],
-            options={
-                'verbose_name': 'invitation',
-                'ordering': ['-created_at'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Territory',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='territories', to='mediation.region', verbose_name='région')),
-            ],
-            options={
-                'verbose_name': 'territoire',
-                'ordering': ['region', 'order', 'name'],
+                "verbose_name": "quartier prioritaire (QPV)",
+                "verbose_name_plural": "quartiers prioritaires (QPV)",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='department',
-            name='territory',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='mediation.territory', verbose_name='territoire'),
+            model_name="post",
+            name="qpvs",
+            field=models.ManyToManyField(
+                blank=True, related_name="posts", to="mediation.qpv", verbose_name="QPV couverts"
+            ),
+        ),
+        migrations.AddField(
+            model_name="department",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="departments",
+                to="mediation.region",
+                verbose_name="région",
+            ),
         ),
         migrations.CreateModel(
-            name='VocabularyItem',
+            name="Structure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vocabulary', models.CharField(choices=[('sex', 'Sexe'), ('resources', 'Ressources'), ('came_via', 'Comment la personne a connu le médiateur'), ('rights_request', 'Accès aux droits (type de demande)'), ('care_request', 'Accès aux soins (type de demande)'), ('partner_category', 'Catégorie de partenaire'), ('coanimating_partner', 'Type de partenaire co-animateur'), ('prevention_theme', 'Thème de prévention'), ('public', 'Public'), ('health_need', 'Besoin de santé de la population'), ('care_barrier', "Frein à l'accès aux soins"), ('referral_reason', "Motif d'orientation"), ('contact_mode', 'Mode de contact'), ('professional_project', 'Projet professionnel')], max_length=30, verbose_name='liste')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('label', models.CharField(max_length=200, verbose_name='libellé')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('is_active', models.BooleanField(default=True, help_text="Une valeur retirée n'est plus proposée mais reste lisible.", verbose_name='proposé')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ccas", "CCAS"),
+                            ("social_centre", "Centre social"),
+                            ("association", "Association"),
+                            ("cpts", "CPTS"),
+                            ("health_centre", "Centre ou maison de santé"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="structures",
+                        to="mediation.commune",
+                        verbose_name="commune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'valeur de liste',
-                'verbose_name_plural': 'valeurs de listes',
-                'ordering': ['vocabulary', 'order', 'label'],
-                'constraints': [models.UniqueConstraint(fields=('vocabulary', 'code'), name='vocabulary_code_unique', violation_error_message='Ce code existe déjà dans cette liste.')],
+                "verbose_name": "structure",
+                "ordering": ["name"],
+            },
+        ),
+        migrations.AddField(
+            model_name="post",
+            name="structure",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="posts",
+                to="mediation.structure",
+                verbose_name="structure",
+            ),
+        ),
+        migrations.CreateModel(
+            name="Membership",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("mediator", "Médiateur·rice santé"),
+                            ("structure_manager", "Encadrant·e de structure"),
+                            ("coordinator", "Coordinateur·rice"),
+                            ("reader", "Lecteur·rice institutionnel·le"),
+                            ("admin", "Administrateur·rice"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "departments",
+                    models.ManyToManyField(
+                        blank=True, related_name="memberships", to="mediation.department", verbose_name="départements"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="personne",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="mediation.region",
+                        verbose_name="région entière",
+                    ),
+                ),
+                (
+                    "structure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="mediation.structure",
+                        verbose_name="structure",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "rôle",
+                "verbose_name_plural": "rôles",
+            },
+        ),
+        migrations.CreateModel(
+            name="Invitation",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254, verbose_name="adresse e-mail")),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="prénom")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="nom")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("mediator", "Médiateur·rice santé"),
+                            ("structure_manager", "Encadrant·e de structure"),
+                            ("coordinator", "Coordinateur·rice"),
+                            ("reader", "Lecteur·rice institutionnel·le"),
+                            ("admin", "Administrateur·rice"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("token_digest", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="envoyée le")),
+                ("expires_at", models.DateTimeField(verbose_name="expire le")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="acceptée le")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="annulée le")),
+                (
+                    "departments",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="mediation.department", verbose_name="départements"
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitations_sent",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invité·e par",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte créé",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Pour un·e médiateur·rice : le poste qu'il ou elle prend à l'acceptation.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="mediation.post",
+                        verbose_name="poste",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="mediation.region",
+                        verbose_name="région entière",
+                    ),
+                ),
+                (
+                    "structure",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="mediation.structure",
+                        verbose_name="structure",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "invitation",
+                "ordering": ["-created_at"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Territory",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="territories",
+                        to="mediation.region",
+                        verbose_name="région",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "territoire",
+                "ordering": ["region", "order", "name"],
+            },
+        ),
+        migrations.AddField(
+            model_name="department",
+            name="territory",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="departments",
+                to="mediation.territory",
+                verbose_name="territoire",
+            ),
+        ),
+        migrations.CreateModel(
+            name="VocabularyItem",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "vocabulary",
+                    models.CharField(
+                        choices=[
+                            ("sex", "Sexe"),
+                            ("resources", "Ressources"),
+                            ("came_via", "Comment la personne a connu le médiateur"),
+                            ("rights_request", "Accès aux droits (type de demande)"),
+                            ("care_request", "Accès aux soins (type de demande)"),
+                            ("partner_category", "Catégorie de partenaire"),
+                            ("coanimating_partner", "Type de partenaire co-animateur"),
+                            ("prevention_theme", "Thème de prévention"),
+                            ("public", "Public"),
+                            ("health_need", "Besoin de santé de la population"),
+                            ("care_barrier", "Frein à l'accès aux soins"),
+                            ("referral_reason", "Motif d'orientation"),
+                            ("contact_mode", "Mode de contact"),
+                            ("professional_project", "Projet professionnel"),
+                        ],
+                        max_length=30,
+                        verbose_name="liste",
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                ("label", models.CharField(max_length=200, verbose_name="libellé")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Une valeur retirée n'est plus proposée mais reste lisible.",
+                        verbose_name="proposé",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "valeur de liste",
+                "verbose_name_plural": "valeurs de listes",
+                "ordering": ["vocabulary", "order", "label"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("vocabulary", "code"),
+                        name="vocabulary_code_unique",
+                        violation_error_message="Ce code existe déjà dans cette liste.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique', violation_error_message='Un compte existe déjà avec cette adresse e-mail.'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message="Un compte existe déjà avec cette adresse e-mail.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='postholding',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='holding_end_after_start', violation_error_message='La fin de la tenue du poste ne peut précéder son début.'),
+            model_name="postholding",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
+                ),
+                name="holding_end_after_start",
+                violation_error_message="La fin de la tenue du poste ne peut précéder son début.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='postholding',
-            constraint=models.UniqueConstraint(condition=models.Q(('end_date__isnull', True)), fields=('post',), name='one_open_holding_per_post', violation_error_message='Ce poste a déjà un·e titulaire en cours.'),
+            model_name="postholding",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("end_date__isnull", True)),
+                fields=("post",),
+                name="one_open_holding_per_post",
+                violation_error_message="Ce poste a déjà un·e titulaire en cours.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='post_end_after_start', violation_error_message='La fin du poste ne peut précéder son début.'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
+                ),
+                name="post_end_after_start",
+                violation_error_message="La fin du poste ne peut précéder son début.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['mediator', 'structure_manager']), _negated=True), models.Q(('region__isnull', True), ('structure__isnull', False)), _connector='OR'), name='structure_roles_have_structure', violation_error_message='Un·e médiateur·rice ou un·e encadrant·e est rattaché·e à une structure.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ["mediator", "structure_manager"]), _negated=True),
+                    models.Q(("region__isnull", True), ("structure__isnull", False)),
+                    _connector="OR",
+                ),
+                name="structure_roles_have_structure",
+                violation_error_message="Un·e médiateur·rice ou un·e encadrant·e est rattaché·e à une structure.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['coordinator', 'reader', 'admin']), _negated=True), ('structure__isnull', True), _connector='OR'), name='territory_roles_have_no_structure', violation_error_message='Ce rôle porte sur un territoire, pas sur une structure.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role__in", ["coordinator", "reader", "admin"]), _negated=True),
+                    ("structure__isnull", True),
+                    _connector="OR",
+                ),
+                name="territory_roles_have_no_structure",
+                violation_error_message="Ce rôle porte sur un territoire, pas sur une structure.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='territory',
-            constraint=models.UniqueConstraint(fields=('region', 'code'), name='territory_code_unique'),
+            model_name="territory",
+            constraint=models.UniqueConstraint(fields=("region", "code"), name="territory_code_unique"),
         ),
     ]

@@ -26,7 +26,12 @@ def load(apps, schema_editor):
     for code, name, territory, population in DEPARTMENTS:
         Department.objects.update_or_create(
             code=code,
-            defaults={"name": name, "region": region, "territory": territories[territory], "qpv_population": population},
+            defaults={
+                "name": name,
+                "region": region,
+                "territory": territories[territory],
+                "qpv_population": population,
+            },
         )
 
 

@@ -59,7 +59,9 @@ class SheetRequestFactory(DjangoModelFactory):
     class Params:
         care = factory.Trait(
             domain=RequestDomain.CARE,
-            kind=factory.LazyFunction(lambda: item(Vocabulary.CARE_REQUEST, "aide_a_la_recherche_d_un_professionnel_de_sante")),
+            kind=factory.LazyFunction(
+                lambda: item(Vocabulary.CARE_REQUEST, "aide_a_la_recherche_d_un_professionnel_de_sante")
+            ),
         )
         resolved = factory.Trait(status=RequestStatus.RESOLVED, closed_on=factory.LazyAttribute(lambda o: o.opened_on))
 

@@ -33,7 +33,9 @@ def accept(client, link, password=PASSWORD):
     return client.post(link, {"first_name": "Nora", "last_name": "Ait", "password1": password, "password2": password})
 
 
-def test_coordinator_invites_a_mediator_who_sets_a_password_and_lands_home(client, login_as, django_capture_on_commit_callbacks):
+def test_coordinator_invites_a_mediator_who_sets_a_password_and_lands_home(
+    client, login_as, django_capture_on_commit_callbacks
+):
     login_as(Role.COORDINATOR)
     structure = StructureFactory()
     post = PostFactory(structure=structure)

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def entry(age_days):
     log = LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(User), object_pk="1", object_repr="x", action=LogEntry.Action.ACCESS
+        content_type=ContentType.objects.get_for_model(User),
+        object_pk="1",
+        object_repr="x",
+        action=LogEntry.Action.ACCESS,
     )
     LogEntry.objects.filter(pk=log.pk).update(timestamp=timezone.now() - datetime.timedelta(days=age_days))
     return log

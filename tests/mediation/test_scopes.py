@@ -102,7 +102,9 @@ def test_the_coordinator_register_lists_posts_of_her_scope(client, login_as, two
     assert "SOMME-1" in page and "NORD-1" not in page
 
 
-def test_the_post_register_page_has_a_fixed_number_of_queries(client, login_as, two_departments, django_assert_max_num_queries):
+def test_the_post_register_page_has_a_fixed_number_of_queries(
+    client, login_as, two_departments, django_assert_max_num_queries
+):
     login_as(Role.COORDINATOR, region=hauts_de_france())
     for _ in range(15):
         PostHoldingFactory(post=PostFactory(structure=two_departments["nord"]))

@@ -38,7 +38,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Volume : {people} personnes, {sheets} fiches dans une structure.\n")
         for label, url_of in (
             ("Mes accompagnements", lambda user: reverse("accompaniments:home")),
-            ("Page d'une personne", lambda user: reverse("accompaniments:beneficiary_detail", args=[self._busiest(user)])),
+            (
+                "Page d'une personne",
+                lambda user: reverse("accompaniments:beneficiary_detail", args=[self._busiest(user)]),
+            ),
         ):
             small_queries, _ = self._measure(small, url_of(small), runs=3)
             large_queries, timings = self._measure(large, url_of(large), runs=runs)
@@ -56,7 +59,9 @@ class Command(BaseCommand):
         commune = Commune.objects.filter(department__code="59").first() or Commune.objects.create(
             insee_code="59350", name="Lille", department=Department.objects.get(code="59")
         )
-        structure = Structure.objects.create(name=f"{BENCH_STRUCTURE} {code}", kind=StructureKind.OTHER, commune=commune)
+        structure = Structure.objects.create(
+            name=f"{BENCH_STRUCTURE} {code}", kind=StructureKind.OTHER, commune=commune
+        )
         Membership.objects.create(user=user, role=Role.MEDIATOR, structure=structure)
         post = Post.objects.create(
             code=code,
@@ -75,7 +80,10 @@ class Command(BaseCommand):
         from django.db.models import Count
 
         return (
-            Beneficiary.objects.filter(referent=user).annotate(n=Count("sheets")).order_by("-n").values_list("pk", flat=True)[0]
+            Beneficiary.objects.filter(referent=user)
+            .annotate(n=Count("sheets"))
+            .order_by("-n")
+            .values_list("pk", flat=True)[0]
         )
 
     @override_settings(ALLOWED_HOSTS=["testserver", "localhost"], DEBUG=False)
