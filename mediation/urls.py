@@ -21,6 +21,7 @@ account_patterns = [
     path("compte-inactif/", account_views.account_inactive, name="account_inactive"),
     path("confirmer/", account_views.reauthenticate, name="account_reauthenticate"),
     path("mot-de-passe/", account_views.password_change, name="account_change_password"),
+    path("mot-de-passe/definir/", account_views.password_set, name="account_set_password"),
     path("mot-de-passe/oubli/", account_views.password_reset, name="account_reset_password"),
     path("mot-de-passe/oubli/envoye/", account_views.password_reset_done, name="account_reset_password_done"),
     re_path(

@@ -141,6 +141,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Médiation santé] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "5/5m/ip,5/5m/key",
@@ -152,6 +153,8 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Médiation santé"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+# Addresses come from invitations, which prove them; a reset request must not block MFA setup.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # Sessions: 30 minutes of inactivity, gone when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
