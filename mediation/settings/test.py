@@ -1,5 +1,7 @@
 """Test runs: fast hashing, in-memory e-mail, undefined template variables fail loudly."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import TEMPLATES
 
@@ -12,3 +14,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "!!INVALID {%s}!!"
+
+# Each PostgreSQL test run gets its own database, so that two runs on one server
+# (a developer's suite and CI, say) never drop each other's database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
+        f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+    )
