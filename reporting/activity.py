@@ -1,0 +1,245 @@
+"""The bilan's tables read from the accompaniment sheets of a year (tables 1 to 8): one grouped
+query over the sheets, one over their requests, whatever the number of rows.
+
+What is counted:
+- a sheet belongs to year N when it was opened in N, and to the department of its post;
+- the person's sex, age, QPV residence, resources and how she came are those kept on the sheet
+  when it was opened, so editing or anonymising a person never changes a past bilan;
+- a request belongs to year N when it was opened in N (a person coming back on an older sheet
+  is activity of the year), and counts as resolved at year end when it was closed as resolved
+  on or before 31 December of N.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+
+from accompaniments.enums import RequestStatus
+from accompaniments.models import Sheet, SheetRequest
+from mediation.enums import Vocabulary
+from mediation.models import Department, VocabularyItem
+
+from .tables import Cell, CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable, mean, percent
+
+NOT_GIVEN = "Non renseigné"
+
+# (table key, sheet field, vocabulary, title)
+SITUATION_TABLES = (
+    ("sex", "sex", Vocabulary.SEX, "Sexe des personnes accompagnées"),
+    ("resources", "resources", Vocabulary.RESOURCES, "Ressources des personnes accompagnées"),
+    ("came_via", "came_via", Vocabulary.CAME_VIA, "Comment la personne a connu le médiateur"),
+)
+REQUEST_TABLES = (
+    ("rights_requests", Vocabulary.RIGHTS_REQUEST, "Demandes d'accès aux droits, par type"),
+    ("care_requests", Vocabulary.CARE_REQUEST, "Demandes d'accès aux soins, par type"),
+)
+
+
+@dataclass(frozen=True)
+class Activity:
+    volume: VolumeTable
+    sex: CountTable
+    age: MeanTable
+    qpv: CountTable
+    resources: CountTable
+    came_via: CountTable
+    rights_requests: RequestTable
+    care_requests: RequestTable
+
+    @property
+    def tables(self):
+        return (
+            self.volume,
+            self.sex,
+            self.age,
+            self.qpv,
+            self.resources,
+            self.came_via,
+            self.rights_requests,
+            self.care_requests,
+        )
+
+
+def year_sheets(scope):
+    sheets = Sheet.objects.filter(
+        opened_on__gte=scope.start, opened_on__lte=scope.end, post__department__in=scope.department_ids
+    )
+    if scope.post_type:
+        sheets = sheets.filter(post__post_type=scope.post_type)
+    return sheets
+
+
+def year_requests(scope):
+    requests = SheetRequest.objects.filter(
+        opened_on__gte=scope.start, opened_on__lte=scope.end, sheet__post__department__in=scope.department_ids
+    )
+    if scope.post_type:
+        requests = requests.filter(sheet__post__post_type=scope.post_type)
+    return requests
+
+
+def load_vocabularies(*vocabularies):
+    """Every item of these lists, retired ones included (a retired value stays on old sheets)."""
+    items = {v: [] for v in vocabularies}
+    for item in VocabularyItem.objects.filter(vocabulary__in=vocabularies).order_by("vocabulary", "order", "pk"):
+        items[item.vocabulary].append(item)
+    return items
+
+
+def _columns(items, counts_by_item, none_count):
+    """Active values always; a retired value only where it was used; "Non renseigné" if any."""
+    shown = [i for i in items if i.is_active or counts_by_item.get(i.pk)]
+    labels = [i.label for i in shown]
+    keys = [i.pk for i in shown]
+    if none_count:
+        labels.append(NOT_GIVEN)
+        keys.append(None)
+    return labels, keys
+
+
+def compute_activity(scope, departments=None, vocabularies=None):
+    departments = departments or list(Department.objects.filter(pk__in=scope.department_ids).order_by("code"))
+    vocabularies = vocabularies or load_vocabularies(
+        Vocabulary.SEX, Vocabulary.RESOURCES, Vocabulary.CAME_VIA, Vocabulary.RIGHTS_REQUEST, Vocabulary.CARE_REQUEST
+    )
+
+    # One pass over the year's sheets, grouped by department, every count a conditional aggregate.
+    aggregates = {
+        "n": Count("pk"),
+        "mediators": Count("mediator", distinct=True),
+        "age_sum": Sum("age"),
+        "age_n": Count("age"),
+        "qpv_yes": Count("pk", filter=Q(lives_in_qpv=True)),
+        "qpv_no": Count("pk", filter=Q(lives_in_qpv=False)),
+        "qpv_none": Count("pk", filter=Q(lives_in_qpv__isnull=True)),
+    }
+    for _key, field, vocabulary, _title in SITUATION_TABLES:
+        for item in vocabularies[vocabulary]:
+            aggregates[f"{field}_{item.pk}"] = Count("pk", filter=Q(**{f"{field}_id": item.pk}))
+        aggregates[f"{field}_none"] = Count("pk", filter=Q(**{f"{field}__isnull": True}))
+    sheets = year_sheets(scope)
+    by_department = {
+        row["post__department"]: row
+        for row in sheets.values("post__department").order_by("post__department").annotate(**aggregates)
+    }
+    # Distinct mediators over the whole scope (one may have logged sheets in two departments).
+    all_mediators = sheets.aggregate(n=Count("mediator", distinct=True))["n"]
+
+    # One pass over the year's requests, grouped by department and type.
+    request_counts = {}
+    for row in (
+        year_requests(scope)
+        .values("sheet__post__department", "kind")
+        .order_by()
+        .annotate(
+            n=Count("pk"),
+            resolved=Count("pk", filter=Q(status=RequestStatus.RESOLVED, closed_on__lte=scope.end)),
+        )
+    ):
+        request_counts[(row["sheet__post__department"], row["kind"])] = (row["n"], row["resolved"])
+
+    rows_of = [(dep, by_department.get(dep.pk, {})) for dep in departments]
+    situation = {
+        key: _situation_table(key, field, vocabularies[vocabulary], title, rows_of)
+        for key, field, vocabulary, title in SITUATION_TABLES
+    }
+    requests = {
+        key: _requests(key, title, vocabularies[vocabulary], departments, request_counts)
+        for key, vocabulary, title in REQUEST_TABLES
+    }
+    return Activity(
+        volume=_volume(rows_of, all_mediators), age=_age(rows_of), qpv=_qpv(rows_of), **situation, **requests
+    )
+
+
+def _volume(rows_of, all_mediators):
+    total_sheets = sum(row.get("n", 0) for _dep, row in rows_of)
+    rows = tuple(
+        VolumeRow(
+            label=f"{dep.name} ({row.get('mediators', 0)})",
+            sheets=row.get("n", 0),
+            mediators=row.get("mediators", 0),
+            percent=percent(row.get("n", 0), total_sheets),
+        )
+        for dep, row in rows_of
+    )
+    return VolumeTable(
+        key="volume",
+        title="Fiches d'accompagnement et médiateurs les ayant saisies",
+        rows=rows,
+        total=VolumeRow(
+            label=f"Total ({all_mediators})",
+            sheets=total_sheets,
+            mediators=all_mediators,
+            percent=100 if total_sheets else None,
+        ),
+        note="Entre parenthèses : le nombre de médiateurs ayant saisi au moins une fiche.",
+    )
+
+
+def _situation_table(key, field, items, title, rows_of):
+    by_item = {i.pk: sum(row.get(f"{field}_{i.pk}", 0) for _d, row in rows_of) for i in items}
+    none_total = sum(row.get(f"{field}_none", 0) for _d, row in rows_of)
+    labels, keys = _columns(items, by_item, none_total)
+
+    def counts(row):
+        return [row.get(f"{field}_{k}" if k is not None else f"{field}_none", 0) for k in keys]
+
+    rows = tuple(Row.of_counts(dep.name, counts(row)) for dep, row in rows_of)
+    total = Row.of_counts("Total", [sum(r.cells[i].count for r in rows) for i in range(len(keys))])
+    return CountTable(key=key, title=title, columns=tuple(labels), rows=rows, total=total)
+
+
+def _qpv(rows_of):
+    fields = ["qpv_yes", "qpv_no"]
+    labels = ["Oui", "Non"]
+    if any(row.get("qpv_none") for _d, row in rows_of):
+        fields.append("qpv_none")
+        labels.append(NOT_GIVEN)
+    rows = tuple(Row.of_counts(dep.name, [row.get(f, 0) for f in fields]) for dep, row in rows_of)
+    total = Row.of_counts("Total", [sum(r.cells[i].count for r in rows) for i in range(len(fields))])
+    return CountTable(
+        key="qpv", title="Habite en quartier prioritaire (QPV)", columns=tuple(labels), rows=rows, total=total
+    )
+
+
+def _age(rows_of):
+    rows = tuple(
+        MeanRow(dep.name, mean(row.get("age_sum") or 0, row.get("age_n", 0)), row.get("age_n", 0))
+        for dep, row in rows_of
+    )
+    age_sum = sum(row.get("age_sum") or 0 for _d, row in rows_of)
+    age_n = sum(row.get("age_n", 0) for _d, row in rows_of)
+    return MeanTable(
+        key="age",
+        title="Âge moyen des personnes accompagnées",
+        unit="ans",
+        rows=rows,
+        total=MeanRow("Total", mean(age_sum, age_n), age_n),
+        note="Âge à l'ouverture de la fiche ; moyenne sur les fiches où il est connu.",
+    )
+
+
+def _requests(key, title, items, departments, request_counts):
+    used = {kind for (_dep, kind), (n, _r) in request_counts.items() if n}
+    shown = [i for i in items if i.is_active or i.pk in used]
+    rows = tuple(
+        Row.of_counts(dep.name, [request_counts.get((dep.pk, i.pk), (0, 0))[0] for i in shown]) for dep in departments
+    )
+    totals = [sum(r.cells[c].count for r in rows) for c in range(len(shown))]
+    resolved = [sum(request_counts.get((dep.pk, i.pk), (0, 0))[1] for dep in departments) for i in shown]
+    total = Row.of_counts("Total", totals)
+    resolved_row = Row(
+        label="dont résolues en fin d'année",
+        cells=tuple(Cell(count, percent(count, whole)) for count, whole in zip(resolved, totals, strict=True)),
+        total=sum(resolved),
+    )
+    return RequestTable(
+        key=key,
+        title=title,
+        columns=tuple(i.label for i in shown),
+        rows=rows,
+        total=total,
+        resolved=resolved_row,
+        note="Demandes ouvertes dans l'année ; « résolues » : closes comme résolues au plus tard le 31 décembre.",
+    )

@@ -1,0 +1,104 @@
+"""The shapes every figure of the bilan takes: plain frozen data, built once by the queries
+and read as they are by the dashboards, the PDF, the spreadsheet exports and the JSON."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_half_up(value, places=0):
+    """Round as the region's spreadsheets do: 12.5 → 13, 8.25 → 8.3 (never banker's rounding)."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def percent(part, whole):
+    """Whole percent of `part` in `whole`, rounded half up; None when `whole` is zero."""
+    if not whole:
+        return None
+    return int(round_half_up(Decimal(part) * 100 / Decimal(whole)))
+
+
+def mean(total, count, places=1):
+    if not count:
+        return None
+    return round_half_up(Decimal(total) / Decimal(count), places)
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    percent: int | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple
+    total: int
+
+    @classmethod
+    def of_counts(cls, label, counts):
+        whole = sum(counts)
+        return cls(label=label, cells=tuple(Cell(c, percent(c, whole)) for c in counts), total=whole)
+
+
+@dataclass(frozen=True)
+class CountTable:
+    """Counts of a closed list per department, with row percentages and a total row."""
+
+    key: str
+    title: str
+    columns: tuple
+    rows: tuple
+    total: Row
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MeanRow:
+    label: str
+    mean: Decimal | None
+    count: int
+
+
+@dataclass(frozen=True)
+class MeanTable:
+    key: str
+    title: str
+    unit: str
+    rows: tuple
+    total: MeanRow
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    label: str
+    sheets: int
+    mediators: int
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class VolumeTable:
+    key: str
+    title: str
+    rows: tuple
+    total: VolumeRow
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RequestTable:
+    """Requests of one domain by type (columns) per department (rows), and the share of each
+    type resolved at year end."""
+
+    key: str
+    title: str
+    columns: tuple
+    rows: tuple
+    total: Row
+    resolved: Row
+    note: str = ""
