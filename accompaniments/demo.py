@@ -119,6 +119,26 @@ CONTACT_WEIGHTS = {
     "aller_vers_porte_a_porte": 6,
     "autre": 2,
 }
+RIGHTS_WEIGHTS = {
+    "demande_de_complementaire_sante_solidaire": 38,
+    "prestations_de_sante": 24,
+    "prestations_sociales": 20,
+    "aides_financieres_pour_frais_de_specialiste": 6,
+    "autre": 12,
+}
+CARE_WEIGHTS = {
+    "aide_ou_prise_de_rendez_vous_pour_avec_l_usager": 24,
+    "aide_a_la_recherche_d_un_professionnel_de_sante": 20,
+    "accompagnement_aux_rendez_vous_medicaux": 12,
+    "conseil_sante": 10,
+    "depistage_organise": 8,
+    "accompagnement_bilan_de_sante": 7,
+    "activation_de_compte_sur_une_plateforme_de_rendez": 6,
+    "addiction_cmpp_csapa": 4,
+    "activite_physique_adaptee": 3,
+    "atelier_cuisine": 2,
+    "non_connu_autre": 4,
+}
 
 
 def _weighted(rng, items_by_code, weights):
@@ -139,8 +159,8 @@ def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=
     spread over `year`. Returns the number of sheets created."""
     rng = random.Random(seed)
     vocab = _vocabularies()
-    rights = list(vocab[Vocabulary.RIGHTS_REQUEST].values())
-    care = list(vocab[Vocabulary.CARE_REQUEST].values())
+    rights = vocab[Vocabulary.RIGHTS_REQUEST]
+    care = vocab[Vocabulary.CARE_REQUEST]
     today = datetime.date.today()
     created = 0
     for holding in holdings:
@@ -208,7 +228,9 @@ def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=
                     SheetRequest(
                         sheet=sheet,
                         domain=domain,
-                        kind=rng.choice(rights if domain == RequestDomain.RIGHTS else care),
+                        kind=_weighted(rng, rights, RIGHTS_WEIGHTS)
+                        if domain == RequestDomain.RIGHTS
+                        else _weighted(rng, care, CARE_WEIGHTS),
                         status=status,
                         opened_on=sheet.opened_on,
                         closed_on=closed,

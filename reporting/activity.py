@@ -45,6 +45,7 @@ class Activity:
     came_via: CountTable
     rights_requests: RequestTable
     care_requests: RequestTable
+    people: int = 0
 
     @property
     def tables(self):
@@ -122,8 +123,9 @@ def compute_activity(scope, departments=None, vocabularies=None):
         row["post__department"]: row
         for row in sheets.values("post__department").order_by("post__department").annotate(**aggregates)
     }
-    # Distinct mediators over the whole scope (one may have logged sheets in two departments).
-    all_mediators = sheets.aggregate(n=Count("mediator", distinct=True))["n"]
+    # Distinct mediators and people over the whole scope (one may appear in two departments).
+    distinct = sheets.aggregate(mediators=Count("mediator", distinct=True), people=Count("beneficiary", distinct=True))
+    all_mediators = distinct["mediators"]
 
     # One pass over the year's requests, grouped by department and type.
     request_counts = {}
@@ -148,7 +150,12 @@ def compute_activity(scope, departments=None, vocabularies=None):
         for key, vocabulary, title in REQUEST_TABLES
     }
     return Activity(
-        volume=_volume(rows_of, all_mediators), age=_age(rows_of), qpv=_qpv(rows_of), **situation, **requests
+        volume=_volume(rows_of, all_mediators),
+        age=_age(rows_of),
+        qpv=_qpv(rows_of),
+        people=distinct["people"],
+        **situation,
+        **requests,
     )
 
 

@@ -24,11 +24,15 @@ class PostsRegister:
     day: object
     rows: tuple
     total: RegisterRow
+    key: str = "register"
+    title: str = "Postes par département"
 
 
-def posts_register(*, departments, day):
+def posts_register(*, departments, day, post_type=""):
     """Posts open on `day` per department, with the QPV population and the mediators holding them."""
     open_post = Q(posts__start_date__lte=day) & (Q(posts__end_date__isnull=True) | Q(posts__end_date__gte=day))
+    if post_type:
+        open_post &= Q(posts__post_type=post_type)
     open_holding = (
         open_post
         & Q(posts__holdings__start_date__lte=day)

@@ -1,17 +1,126 @@
+"""The regional bilan for readers and coordinators: aggregates only. No page here shows or
+links to a person, a sheet or one mediator's figures."""
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from mediation.access import for_roles
-from mediation.enums import Role
+from mediation.enums import PostType, Role
 from mediation.models import Department
 
-from . import queries
+from . import charts, exports
+from .bilan import compute_bilan
+from .pdf import render_bilan_pdf
+from .presentation import TABLE_TEMPLATES, table_blocks
+from .scope import resolve_scope, scope_choices
+
+READERS = (Role.READER, Role.COORDINATOR, Role.ADMIN)
+FIRST_YEAR = 2018
 
 
-@for_roles(Role.READER, Role.COORDINATOR, Role.ADMIN)
-def dashboard(request):
-    """Aggregates only: nothing on this page names a person."""
-    today = timezone.localdate()
+def default_year():
+    """The year of the bilan being prepared: last year."""
+    return timezone.localdate().year - 1
+
+
+def selectable_years():
+    return list(range(timezone.localdate().year, FIRST_YEAR - 1, -1))
+
+
+def requested_scope(request):
+    """The scope asked for in the query string, narrowed to the user's; bad values fall back
+    to the defaults rather than fail."""
     departments = Department.objects.for_user(request.user)
-    register = queries.posts_register(departments=departments, day=today)
-    return render(request, "reporting/dashboard.html", {"register": register, "today": today})
+    try:
+        year = int(request.GET.get("annee", ""))
+    except ValueError:
+        year = default_year()
+    if year not in selectable_years():
+        year = default_year()
+    scope = resolve_scope(
+        departments, year=year, key=request.GET.get("perimetre", ""), post_type=request.GET.get("type", "")
+    )
+    if scope is None:
+        raise Http404("Aucun territoire dans votre périmètre.")
+    return scope, departments
+
+
+def scope_query(scope):
+    params = {"annee": scope.year, "perimetre": scope.key}
+    if scope.post_type:
+        params["type"] = scope.post_type
+    return urlencode(params)
+
+
+@for_roles(*READERS)
+def dashboard(request):
+    scope, departments = requested_scope(request)
+    bilan = compute_bilan(scope)
+    drawn = charts.bilan_charts(bilan)
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "bilan": bilan,
+            "scope": scope,
+            "query": scope_query(scope),
+            "choices": scope_choices(departments),
+            "years": selectable_years(),
+            "post_types": PostType.choices,
+            "map": drawn["map"],
+            "register_template": TABLE_TEMPLATES["register"],
+            "blocks": table_blocks(bilan.activity.tables, drawn),
+            "formats": exports.FORMATS,
+        },
+    )
+
+
+def _attachment(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def file_stem(scope):
+    stem = f"bilan-{scope.year}-{scope.kind}-{scope.code}"
+    return stem + (f"-{scope.post_type}" if scope.post_type else "")
+
+
+@for_roles(*READERS)
+def table_download(request, key, fmt):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    scope, _departments = requested_scope(request)
+    bilan = compute_bilan(scope)
+    table = bilan.table(key)
+    if table is None:
+        raise Http404
+    content_type, extension = exports.FORMATS[fmt]
+    return _attachment(exports.export_table(table, scope, fmt), content_type, f"{file_stem(scope)}-{key}.{extension}")
+
+
+@for_roles(*READERS)
+def bilan_workbook(request, fmt):
+    if fmt not in ("xlsx", "ods"):
+        raise Http404
+    scope, _departments = requested_scope(request)
+    content_type, extension = exports.FORMATS[fmt]
+    return _attachment(
+        exports.export_bilan_book(compute_bilan(scope), fmt), content_type, f"{file_stem(scope)}.{extension}"
+    )
+
+
+@for_roles(*READERS)
+def bilan_json(request):
+    scope, _departments = requested_scope(request)
+    response = HttpResponse(exports.bilan_json(compute_bilan(scope)), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{file_stem(scope)}.json"'
+    return response
+
+
+@for_roles(*READERS)
+def bilan_pdf(request):
+    scope, _departments = requested_scope(request)
+    return _attachment(render_bilan_pdf(compute_bilan(scope)), "application/pdf", f"{file_stem(scope)}.pdf")

@@ -171,6 +171,10 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Invitations: how long a link stays valid.
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
 
+# Public referral page: at most this many referrals per client IP in a fixed window (seconds).
+REFERRAL_RATE_LIMIT = int(os.environ.get("REFERRAL_RATE_LIMIT", "5"))
+REFERRAL_RATE_LIMIT_WINDOW = int(os.environ.get("REFERRAL_RATE_LIMIT_WINDOW", "3600"))
+
 # Security headers
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -220,6 +224,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The PDF renderer narrates every layout step at INFO: keep its warnings only.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
 
 

@@ -1,0 +1,124 @@
+"""The regional bilan of a year and a scope, computed once: dashboards, PDF, spreadsheets and
+JSON all read the Bilan this module returns and compute nothing themselves."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from mediation.enums import Vocabulary
+from mediation.models import Department
+
+from . import queries
+from .activity import Activity, compute_activity, load_vocabularies
+from .tables import percent
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    label: str
+    value: object
+    previous: object = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Bilan:
+    scope: object
+    computed_at: datetime.datetime
+    register: queries.PostsRegister
+    activity: Activity
+    previous: Activity | None
+    summary: tuple
+
+    @property
+    def year(self):
+        return self.scope.year
+
+    def table(self, key):
+        """A table of the bilan by its key (for the downloads)."""
+        for table in self.tables:
+            if table.key == key:
+                return table
+        return None
+
+    @property
+    def tables(self):
+        return (self.register, *self.activity.tables)
+
+
+def register_day(year):
+    """The register is read at year end, or today while the year is running."""
+    return min(datetime.date(year, 12, 31), timezone.localdate())
+
+
+def compute_bilan(scope):
+    departments = list(Department.objects.filter(pk__in=scope.department_ids).order_by("code"))
+    vocabularies = load_vocabularies(
+        Vocabulary.SEX, Vocabulary.RESOURCES, Vocabulary.CAME_VIA, Vocabulary.RIGHTS_REQUEST, Vocabulary.CARE_REQUEST
+    )
+    register = queries.posts_register(
+        departments=Department.objects.filter(pk__in=scope.department_ids),
+        day=register_day(scope.year),
+        post_type=scope.post_type,
+    )
+    activity = compute_activity(scope, departments, vocabularies)
+    previous = compute_activity(scope.with_year(scope.year - 1), departments, vocabularies)
+    if not previous.volume.total.sheets:
+        previous = None
+    return Bilan(
+        scope=scope,
+        computed_at=timezone.now(),
+        register=register,
+        activity=activity,
+        previous=previous,
+        summary=_summary(register, activity, previous),
+    )
+
+
+def _share(table, column_label):
+    """Share of the total row that falls in one column, in whole percent."""
+    if column_label not in table.columns:
+        return None
+    return table.total.cells[table.columns.index(column_label)].percent
+
+
+def _resolved_share(table):
+    return percent(table.resolved.total, table.total.total)
+
+
+def _summary(register, activity, previous):
+    def both(get):
+        return get(activity), (get(previous) if previous is not None else None)
+
+    headlines = [
+        Headline("posts", "Postes de médiateurs santé", register.total.posts),
+        Headline("rural_posts", "dont postes ruraux", register.total.rural_posts),
+        Headline("active_mediators", "Médiateurs en poste", register.total.active_mediators),
+    ]
+    for key, label, get, unit in (
+        ("sheets", "Fiches d'accompagnement", lambda a: a.volume.total.sheets, ""),
+        ("people", "Personnes accompagnées", lambda a: a.people, ""),
+        ("mediators_logging", "Médiateurs ayant saisi des fiches", lambda a: a.volume.total.mediators, ""),
+        ("mean_age", "Âge moyen", lambda a: a.age.total.mean, "ans"),
+        ("women", "Part de femmes", lambda a: _share(a.sex, "Femme"), "%"),
+        ("qpv", "Part d'habitants des QPV", lambda a: _share(a.qpv, "Oui"), "%"),
+        ("rights_requests", "Demandes d'accès aux droits", lambda a: a.rights_requests.total.total, ""),
+        (
+            "rights_resolved",
+            "des demandes d'accès aux droits résolues en fin d'année",
+            lambda a: _resolved_share(a.rights_requests),
+            "%",
+        ),
+        ("care_requests", "Demandes d'accès aux soins", lambda a: a.care_requests.total.total, ""),
+        (
+            "care_resolved",
+            "des demandes d'accès aux soins résolues en fin d'année",
+            lambda a: _resolved_share(a.care_requests),
+            "%",
+        ),
+    ):
+        value, before = both(get)
+        headlines.append(Headline(key, label, value, before, unit))
+    return tuple(headlines)

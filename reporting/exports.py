@@ -1,0 +1,127 @@
+"""The bilan's tables as grids (title, header, rows), then as CSV, XLSX, ODS or JSON.
+Nothing here computes a figure: the grids are the Bilan's tables laid out for a spreadsheet."""
+
+import dataclasses
+import datetime
+import json
+from decimal import Decimal
+
+import tablib
+
+from .queries import PostsRegister
+from .tables import CountTable, MeanTable, RequestTable, VolumeTable
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A spreadsheet must never run a cell as a formula: text starting like one is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _pct(value):
+    return "" if value is None else value
+
+
+def grid(table):
+    """(title, header, rows) of any table of the bilan; the total row comes last."""
+    if isinstance(table, PostsRegister):
+        header = ["Département", "Population des QPV", "Postes", "dont QPV", "dont ruraux", "Médiateurs en poste"]
+        rows = [
+            [r.label, r.qpv_population, r.posts, r.qpv_posts, r.rural_posts, r.active_mediators]
+            for r in (*table.rows, table.total)
+        ]
+        return f"{table.title} au {table.day:%d/%m/%Y}", header, rows
+    if isinstance(table, VolumeTable):
+        header = ["Département (médiateurs)", "Fiches", "Médiateurs", "% des fiches"]
+        rows = [[r.label, r.sheets, r.mediators, _pct(r.percent)] for r in (*table.rows, table.total)]
+        return table.title, header, rows
+    if isinstance(table, MeanTable):
+        header = ["Département", f"Moyenne ({table.unit})", "Fiches où l'âge est connu"]
+        rows = [[r.label, "" if r.mean is None else r.mean, r.count] for r in (*table.rows, table.total)]
+        return table.title, header, rows
+    if isinstance(table, CountTable | RequestTable):
+        header = ["Département"]
+        for column in table.columns:
+            header += [column, f"{column} (%)"]
+        header.append("Total")
+        extra = (table.resolved,) if isinstance(table, RequestTable) else ()
+        rows = []
+        for row in (*table.rows, table.total, *extra):
+            line = [row.label]
+            for cell in row.cells:
+                line += [cell.count, _pct(cell.percent)]
+            line.append(row.total)
+            rows.append(line)
+        return table.title, header, rows
+    raise TypeError(f"Not a table of the bilan: {type(table).__name__}")
+
+
+def dataset(table, scope):
+    title, header, rows = grid(table)
+    data = tablib.Dataset(headers=[safe_cell(h) for h in header], title=title[:31])
+    for row in rows:
+        data.append([safe_cell(v) if isinstance(v, str) else (float(v) if isinstance(v, Decimal) else v) for v in row])
+    return data
+
+
+def export_table(table, scope, fmt):
+    """Bytes of one table in `fmt` (csv, xlsx or ods)."""
+    data = dataset(table, scope)
+    if fmt == "csv":
+        # A BOM and semicolons: what a French spreadsheet opens without an import wizard.
+        return ("\ufeff" + data.export("csv", delimiter=";")).encode("utf-8")
+    return data.export(fmt)
+
+
+def export_bilan_book(bilan, fmt="xlsx"):
+    """Every table of the bilan, one sheet each."""
+    book = tablib.Databook([dataset(table, bilan.scope) for table in bilan.tables])
+    return book.export(fmt)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+JSON_SCHEMA_VERSION = 1
+
+
+def bilan_document(bilan):
+    """The whole bilan as plain data (see docs/bilan-json.md for the schema)."""
+    scope = bilan.scope
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "year": scope.year,
+        "scope": {"kind": scope.kind, "code": scope.code, "label": scope.label, "post_type": scope.post_type or None},
+        "computed_at": bilan.computed_at.isoformat(),
+        "summary": _plain(bilan.summary),
+        "register": _plain(bilan.register),
+        "activity": {table.key: _plain(table) for table in bilan.activity.tables} | {"people": bilan.activity.people},
+        "previous_year": (
+            {table.key: _plain(table) for table in bilan.previous.tables} | {"people": bilan.previous.people}
+            if bilan.previous
+            else None
+        ),
+    }
+
+
+def bilan_json(bilan):
+    return json.dumps(bilan_document(bilan), ensure_ascii=False, indent=2).encode("utf-8")

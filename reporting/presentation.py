@@ -1,0 +1,26 @@
+"""How the bilan's tables are laid out on a page: shared by the dashboard and the PDF."""
+
+# Which template draws each kind of table.
+TABLE_TEMPLATES = {
+    "register": "reporting/tables/register.html",
+    "volume": "reporting/tables/volume.html",
+    "age": "reporting/tables/mean.html",
+    "rights_requests": "reporting/tables/requests.html",
+    "care_requests": "reporting/tables/requests.html",
+}
+COUNT_TABLE_TEMPLATE = "reporting/tables/counts.html"
+# Beyond this many columns a table gets a landscape page in the PDF.
+WIDE_TABLE_COLUMNS = 6
+
+
+def table_blocks(tables, drawn):
+    """Each table with its chart (if any) and the template that draws it."""
+    return [
+        {
+            "table": table,
+            "chart": drawn.get(table.key),
+            "template": TABLE_TEMPLATES.get(table.key, COUNT_TABLE_TEMPLATE),
+            "wide": len(getattr(table, "columns", ())) > WIDE_TABLE_COLUMNS,
+        }
+        for table in tables
+    ]
