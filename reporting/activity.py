@@ -1,5 +1,7 @@
-"""The bilan's tables read from the accompaniment sheets of a year (tables 1 to 8): one grouped
-query over the sheets, one over their requests, whatever the number of rows.
+"""The bilan's tables read from the accompaniment sheets of a year (tables 1 to 8): a grouped
+query over the sheets, one over their requests and two distinct counts, whatever the number
+of rows. Rows are grouped by post (no join on the large tables) and posts added up per
+department.
 
 What is counted:
 - a sheet belongs to year N when it was opened in N, and to the department of its post;
@@ -12,12 +14,12 @@ What is counted:
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from accompaniments.enums import RequestStatus
-from accompaniments.models import Sheet, SheetRequest
+from accompaniments.models import Beneficiary, Sheet, SheetRequest
 from mediation.enums import Vocabulary
-from mediation.models import Department, VocabularyItem
+from mediation.models import Department, Post, VocabularyItem
 
 from .tables import Cell, CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable, mean, percent
 
@@ -61,22 +63,34 @@ class Activity:
         )
 
 
-def year_sheets(scope):
-    sheets = Sheet.objects.filter(
-        opened_on__gte=scope.start, opened_on__lte=scope.end, post__department__in=scope.department_ids
-    )
+def scope_posts(scope):
+    """{post id: department id} of the posts in scope. The year's rows are then filtered and
+    grouped by post, which needs no join, and posts are added up per department."""
+    posts = Post.objects.filter(department__in=scope.department_ids)
     if scope.post_type:
-        sheets = sheets.filter(post__post_type=scope.post_type)
-    return sheets
+        posts = posts.filter(post_type=scope.post_type)
+    return dict(posts.values_list("pk", "department_id"))
 
 
-def year_requests(scope):
-    requests = SheetRequest.objects.filter(
-        opened_on__gte=scope.start, opened_on__lte=scope.end, sheet__post__department__in=scope.department_ids
+def year_sheets(scope, post_ids):
+    return Sheet.objects.filter(opened_on__gte=scope.start, opened_on__lte=scope.end, post_id__in=post_ids)
+
+
+def year_requests(scope, post_ids):
+    return SheetRequest.objects.filter(
+        opened_on__gte=scope.start, opened_on__lte=scope.end, sheet__post_id__in=post_ids
     )
-    if scope.post_type:
-        requests = requests.filter(sheet__post__post_type=scope.post_type)
-    return requests
+
+
+def add_up_by_department(rows, department_of, key="post_id"):
+    """Sum grouped-by-post rows into one row per department."""
+    totals = {}
+    for row in rows:
+        into = totals.setdefault(department_of[row[key]], {})
+        for name, value in row.items():
+            if name != key:
+                into[name] = into.get(name, 0) + (value or 0)
+    return totals
 
 
 def load_vocabularies(*vocabularies):
@@ -107,7 +121,6 @@ def compute_activity(scope, departments=None, vocabularies=None):
     # One pass over the year's sheets, grouped by department, every count a conditional aggregate.
     aggregates = {
         "n": Count("pk"),
-        "mediators": Count("mediator", distinct=True),
         "age_sum": Sum("age"),
         "age_n": Count("age"),
         "qpv_yes": Count("pk", filter=Q(lives_in_qpv=True)),
@@ -118,27 +131,34 @@ def compute_activity(scope, departments=None, vocabularies=None):
         for item in vocabularies[vocabulary]:
             aggregates[f"{field}_{item.pk}"] = Count("pk", filter=Q(**{f"{field}_id": item.pk}))
         aggregates[f"{field}_none"] = Count("pk", filter=Q(**{f"{field}__isnull": True}))
-    sheets = year_sheets(scope)
-    by_department = {
-        row["post__department"]: row
-        for row in sheets.values("post__department").order_by("post__department").annotate(**aggregates)
-    }
-    # Distinct mediators and people over the whole scope (one may appear in two departments).
-    distinct = sheets.aggregate(mediators=Count("mediator", distinct=True), people=Count("beneficiary", distinct=True))
-    all_mediators = distinct["mediators"]
+    department_of = scope_posts(scope)
+    sheets = year_sheets(scope, list(department_of))
+    by_department = add_up_by_department(sheets.values("post_id").order_by().annotate(**aggregates), department_of)
+    # Mediators who logged sheets, per department and over the scope (one may log in two
+    # departments): the distinct (post, mediator) pairs, a few hundred rows at most.
+    mediators = {}
+    for post_id, mediator_id in sheets.values_list("post_id", "mediator_id").order_by().distinct():
+        mediators.setdefault(department_of[post_id], set()).add(mediator_id)
+    for department_id, ids in mediators.items():
+        by_department[department_id]["mediators"] = len(ids)
+    all_mediators = len(set().union(*mediators.values()))
+    # People with a sheet of the year: a semi-join, much cheaper than COUNT(DISTINCT) at scale.
+    people = Beneficiary.objects.filter(Exists(sheets.filter(beneficiary=OuterRef("pk")))).count()
 
-    # One pass over the year's requests, grouped by department and type.
+    # One pass over the year's requests, grouped by post and type.
     request_counts = {}
     for row in (
-        year_requests(scope)
-        .values("sheet__post__department", "kind")
+        year_requests(scope, list(department_of))
+        .values("sheet__post_id", "kind")
         .order_by()
         .annotate(
             n=Count("pk"),
             resolved=Count("pk", filter=Q(status=RequestStatus.RESOLVED, closed_on__lte=scope.end)),
         )
     ):
-        request_counts[(row["sheet__post__department"], row["kind"])] = (row["n"], row["resolved"])
+        key = (department_of[row["sheet__post_id"]], row["kind"])
+        n, resolved = request_counts.get(key, (0, 0))
+        request_counts[key] = (n + row["n"], resolved + row["resolved"])
 
     rows_of = [(dep, by_department.get(dep.pk, {})) for dep in departments]
     situation = {
@@ -153,7 +173,7 @@ def compute_activity(scope, departments=None, vocabularies=None):
         volume=_volume(rows_of, all_mediators),
         age=_age(rows_of),
         qpv=_qpv(rows_of),
-        people=distinct["people"],
+        people=people,
         **situation,
         **requests,
     )

@@ -1,0 +1,207 @@
+"""Fill PostgreSQL with synthetic sheets and time the regional bilan over them.
+
+    createdb -h 127.0.0.1 -U postgres mediation_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench python manage.py migrate
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench \\
+        python manage.py benchmark_bilan --sheets 1000000
+
+Rows are generated inside the database (generate_series), so a million sheets take seconds
+rather than hours. They belong to a dedicated structure and are removed at the end unless
+--keep is given. Use a scratch database: this command writes a lot."""
+
+import datetime
+import statistics
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from mediation.enums import Funding, PostType, Vocabulary
+from mediation.models import Commune, Department, Post, PostHolding, Structure, User, VocabularyItem
+from reporting.bilan import compute_bilan
+from reporting.pdf import render_bilan_pdf
+from reporting.scope import resolve_scope
+
+STRUCTURE_NAME = "Structure de mesure (benchmark)"
+POSTS_PER_DEPARTMENT = 8
+
+
+def vocabulary_ids(vocabulary):
+    return list(VocabularyItem.objects.filter(vocabulary=vocabulary).values_list("pk", flat=True))
+
+
+# SQL of a random element of the array passed as a named parameter.
+SEX = "(%(sex)s::bigint[])[1 + floor(random() * cardinality(%(sex)s::bigint[]))::int]"
+RESOURCES = "(%(resources)s::bigint[])[1 + floor(random() * cardinality(%(resources)s::bigint[]))::int]"
+CAME_VIA = "(%(came_via)s::bigint[])[1 + floor(random() * cardinality(%(came_via)s::bigint[]))::int]"
+CONTACT = "(%(contact)s::bigint[])[1 + floor(random() * cardinality(%(contact)s::bigint[]))::int]"
+RIGHTS = "(%(rights)s::bigint[])[1 + floor(random() * cardinality(%(rights)s::bigint[]))::int]"
+CARE = "(%(care)s::bigint[])[1 + floor(random() * cardinality(%(care)s::bigint[]))::int]"
+# The n-th post (and its mediator) of the benchmark, round robin.
+POST = "(%(posts)s::bigint[])[1 + g %% cardinality(%(posts)s::bigint[])]"
+MEDIATOR = "(%(mediators)s::bigint[])[1 + g %% cardinality(%(mediators)s::bigint[])]"
+
+INSERT_PEOPLE = (
+    """INSERT INTO accompaniments_beneficiary
+        (structure_id, referent_id, last_name, first_name, name_key, birth_year, phone, email, address,
+         lives_in_qpv, consent_method, notes, external_id, version, created_at, updated_at,
+         sex_id, resources_id, came_via_id)
+    SELECT %(structure)s, """
+    + MEDIATOR
+    + """, 'Mesure', 'Personne ' || g, 'mesure personne ' || g,
+           1940 + (g %% 65), '', '', '', random() < 0.6, '', '', '', 1, now(), now(), """
+    + ", ".join((SEX, RESOURCES, CAME_VIA))
+    + " FROM generate_series(1, %(people)s) AS g"
+)
+INSERT_SHEETS = (
+    """INSERT INTO accompaniments_sheet
+        (beneficiary_id, post_id, mediator_id, opened_on, age, lives_in_qpv, notes, version,
+         created_at, updated_at, sex_id, resources_id, came_via_id, contact_mode_id)
+    SELECT %(first_person)s + (g %% %(people)s), """
+    + POST
+    + ", "
+    + MEDIATOR
+    + """, %(year_start)s::date + (g %% 365), 16 + floor(random() * 70)::int, random() < 0.6, '', 1, now(), now(), """
+    + ", ".join((SEX, RESOURCES, CAME_VIA, CONTACT))
+    + " FROM generate_series(1, %(sheets)s) AS g"
+)
+# One request per sheet when every = 1, on every other sheet when every = 2; 60 % resolved.
+INSERT_REQUESTS = (
+    """INSERT INTO accompaniments_sheetrequest (sheet_id, domain, kind_id, status, opened_on, closed_on, note)
+    SELECT s.id, d.domain, CASE WHEN d.domain = 'rights' THEN """
+    + RIGHTS
+    + " ELSE "
+    + CARE
+    + """ END, d.status, s.opened_on,
+           CASE WHEN d.status = 'in_progress' THEN NULL ELSE s.opened_on + 10 END, ''
+    FROM accompaniments_sheet s
+    JOIN accompaniments_beneficiary b ON b.id = s.beneficiary_id AND b.structure_id = %(structure)s
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN random() < 0.55 THEN 'rights' ELSE 'care' END AS domain,
+               CASE WHEN random() < 0.6 THEN 'resolved'
+                    WHEN random() < 0.5 THEN 'unresolved' ELSE 'in_progress' END AS status
+        WHERE s.id %% %(every)s = 0
+    ) d"""
+)
+
+
+class Command(BaseCommand):
+    help = "Remplit PostgreSQL de fiches synthétiques et mesure le calcul du bilan régional et de son PDF."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sheets", type=int, default=100_000)
+        parser.add_argument("--year", type=int, default=timezone_year() - 1)
+        parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument("--keep", action="store_true", help="garder les données générées")
+
+    def handle(self, *args, sheets, year, runs, keep, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("Cette mesure vise PostgreSQL : définissez DATABASE_URL vers une base de travail.")
+        self.clean()
+        started = time.perf_counter()
+        self.fill(sheets, year)
+        self.stdout.write(f"Données : {sheets} fiches générées en {time.perf_counter() - started:.1f} s")
+        try:
+            self.measure(year, runs)
+        finally:
+            if not keep:
+                self.clean()
+
+    # ------------------------------------------------------------------ data
+
+    @transaction.atomic
+    def fill(self, count, year):
+        commune = Commune.objects.filter(department__code="59").first()
+        if commune is None:
+            commune = Commune.objects.create(
+                insee_code="59999", name="Commune de mesure", department=Department.objects.get(code="59")
+            )
+        structure = Structure.objects.create(name=STRUCTURE_NAME, kind="other", commune=commune)
+        posts, mediators = [], []
+        for department in Department.objects.order_by("code"):
+            for n in range(POSTS_PER_DEPARTMENT):
+                post = Post.objects.create(
+                    code=f"BENCH-{department.code}-{n:02d}",
+                    structure=structure,
+                    department=department,
+                    post_type=PostType.RURAL if n % 5 == 0 else PostType.QPV,
+                    funding=Funding.ARS_PREFECTURE,
+                    start_date=datetime.date(year - 3, 1, 1),
+                )
+                mediator = User.objects.create(email=f"bench-{department.code}-{n}@benchmark.invalid", is_active=False)
+                PostHolding.objects.create(post=post, mediator=mediator, start_date=post.start_date)
+                posts.append(post.pk)
+                mediators.append(mediator.pk)
+        params = {
+            "structure": structure.pk,
+            "people": max(1, count * 3 // 4),
+            "sheets": count,
+            "year_start": f"{year}-01-01",
+            "posts": posts,
+            "mediators": mediators,
+            "sex": vocabulary_ids(Vocabulary.SEX),
+            "resources": vocabulary_ids(Vocabulary.RESOURCES),
+            "came_via": vocabulary_ids(Vocabulary.CAME_VIA),
+            "contact": vocabulary_ids(Vocabulary.CONTACT_MODE),
+            "rights": vocabulary_ids(Vocabulary.RIGHTS_REQUEST),
+            "care": vocabulary_ids(Vocabulary.CARE_REQUEST),
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(INSERT_PEOPLE, params)
+            cursor.execute("SELECT min(id) FROM accompaniments_beneficiary WHERE structure_id = %s", [structure.pk])
+            params["first_person"] = cursor.fetchone()[0]
+            cursor.execute(INSERT_SHEETS, params)
+            for every in (1, 2):
+                cursor.execute(INSERT_REQUESTS, params | {"every": every})
+            cursor.execute("ANALYZE")
+
+    def clean(self):
+        with transaction.atomic(), connection.cursor() as cursor:
+            structure_ids = list(Structure.objects.filter(name=STRUCTURE_NAME).values_list("pk", flat=True))
+            if not structure_ids:
+                return
+            cursor.execute(
+                """DELETE FROM accompaniments_sheetrequest WHERE sheet_id IN (
+                       SELECT s.id FROM accompaniments_sheet s JOIN accompaniments_beneficiary b
+                       ON b.id = s.beneficiary_id WHERE b.structure_id = ANY(%s))""",
+                [structure_ids],
+            )
+            cursor.execute(
+                """DELETE FROM accompaniments_sheet WHERE beneficiary_id IN (
+                       SELECT id FROM accompaniments_beneficiary WHERE structure_id = ANY(%s))""",
+                [structure_ids],
+            )
+            cursor.execute("DELETE FROM accompaniments_beneficiary WHERE structure_id = ANY(%s)", [structure_ids])
+            PostHolding.objects.filter(post__structure__in=structure_ids).delete()
+            Post.objects.filter(structure__in=structure_ids).delete()
+            User.objects.filter(email__endswith="@benchmark.invalid").delete()
+            Structure.objects.filter(pk__in=structure_ids).delete()
+
+    # ------------------------------------------------------------------ measure
+
+    def measure(self, year, runs):
+        scope = resolve_scope(Department.objects.all(), year=year)
+        timings = []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                bilan = compute_bilan(scope)
+                timings.append(time.perf_counter() - started)
+        self.stdout.write(
+            f"Bilan régional {year} ({scope.label}) : {bilan.activity.volume.total.sheets} fiches, "
+            f"{bilan.activity.rights_requests.total.total + bilan.activity.care_requests.total.total} demandes"
+        )
+        self.stdout.write(
+            f"  calcul : médiane {statistics.median(timings):.2f} s sur {runs} essais "
+            f"(min {min(timings):.2f} s, max {max(timings):.2f} s), {len(queries)} requêtes SQL"
+        )
+        started = time.perf_counter()
+        pdf = render_bilan_pdf(compute_bilan(scope))
+        self.stdout.write(f"  PDF (calcul compris) : {time.perf_counter() - started:.2f} s, {len(pdf) // 1024} Kio")
+
+
+def timezone_year():
+    from django.utils import timezone
+
+    return timezone.localdate().year
