@@ -168,6 +168,20 @@ CSRF_COOKIE_HTTPONLY = True
 AUDIT_LOG_RETENTION_MONTHS = int(os.environ.get("AUDIT_LOG_RETENTION_MONTHS", "12"))
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
+# Personal data: a person without any activity (sheet opened, contact, request opened or
+# closed) for RETENTION_MONTHS is anonymised by `apply_retention`, once the structure's managers
+# were warned RETENTION_WARNING_DAYS before (docs/donnees-personnelles.md).
+RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
+RETENTION_WARNING_DAYS = int(os.environ.get("RETENTION_WARNING_DAYS", "30"))
+
+# Imports (docs/imports/): uploads larger or longer than this are refused before parsing;
+# spreadsheets (zip files) whose parts would unpack beyond IMPORT_MAX_UNZIPPED_BYTES too.
+# Between the dry run and the confirmation the file waits in IMPORT_TEMP_DIR (private to the app).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "60000"))
+IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", str(200 * 1024 * 1024)))
+IMPORT_TEMP_DIR = os.environ.get("IMPORT_TEMP_DIR", "")
+
 # Invitations: how long a link stays valid.
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
 
@@ -201,6 +215,9 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
+# The manifest storage rewrites url() inside the DSFR stylesheets, so django-dsfr's integrity
+# hashes would no longer match and browsers would refuse the files.
+DSFR_USE_INTEGRITY_CHECKSUMS = False
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -1,0 +1,100 @@
+"""The production settings pass Django's deployment checklist (`check --deploy`) without a
+single warning, and the check does notice when a protection is switched off.
+
+The checklist runs as `manage.py check` in a fresh interpreter, as on a server: the production
+settings read the environment when they are imported."""
+
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from mediation.settings.base import require_secret_key
+
+CHECK = ["check", "--deploy", "--fail-level", "WARNING"]
+
+
+def run_manage(tmp_path, *args, settings_module="mediation.settings.prod", **env_overrides):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{tmp_path}:{settings.BASE_DIR}",
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "mediation.example.fr",
+        **env_overrides,
+    }
+    return subprocess.run(  # noqa: S603 (our own manage.py)
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deployment_checklist(tmp_path):
+    result = run_manage(tmp_path, *CHECK)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+# One line of production switched off, and the warning the checklist must then give.
+WEAKENED = {
+    "SESSION_COOKIE_SECURE = False": "security.W012",
+    "CSRF_COOKIE_SECURE = False": "security.W016",
+    "SECURE_HSTS_SECONDS = 0": "security.W004",
+    "SECURE_SSL_REDIRECT = False": "security.W008",
+    "DEBUG = True": "security.W018",
+    "MIDDLEWARE = [m for m in MIDDLEWARE if 'clickjacking' not in m]": "security.W002",
+}
+
+
+def test_the_check_fails_when_a_protection_is_off(tmp_path):
+    # One interpreter for all the cases: each switched-off line must show up as its own warning.
+    (tmp_path / "weakened.py").write_text(
+        "from mediation.settings.prod import *  # noqa\n" + "\n".join(WEAKENED) + "\n"
+    )
+    result = run_manage(tmp_path, *CHECK, settings_module="weakened")
+    assert result.returncode != 0
+    for override, warning in WEAKENED.items():
+        assert warning in result.stderr, f"{override!r} went unnoticed"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_manage(tmp_path, *CHECK, SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY doit être fourni" in result.stderr
+
+
+@pytest.mark.parametrize("weak", ["", "short", "django-insecure-" + "x" * 60])
+def test_a_weak_secret_key_is_refused(weak):
+    with pytest.raises(ImproperlyConfigured):
+        require_secret_key(weak)
+
+
+def test_a_long_random_secret_key_is_accepted():
+    key = secrets.token_urlsafe(64)
+    assert require_secret_key(key) == key
+
+
+def test_the_dsfr_stylesheets_are_not_refused_by_browsers_in_production(tmp_path):
+    """The manifest storage rewrites the url() references inside the DSFR stylesheets when
+    collecting them, so they no longer match the integrity hashes that django-dsfr writes in the
+    page: browsers refuse them and production pages lose every DSFR style."""
+    script = (
+        "from django.conf import settings\n"
+        "from django.contrib.staticfiles.storage import ManifestFilesMixin\n"
+        "from django.utils.module_loading import import_string\n"
+        "backend = import_string(settings.STORAGES['staticfiles']['BACKEND'])\n"
+        "print(issubclass(backend, ManifestFilesMixin), getattr(settings, 'DSFR_USE_INTEGRITY_CHECKSUMS', True))\n"
+    )
+    result = run_manage(tmp_path, "shell", "--no-startup", "--verbosity", "0", "-c", script)
+    assert result.returncode == 0, result.stderr
+    rewrites_stylesheets, checks_integrity = result.stdout.split()[-2:]
+    assert not (rewrites_stylesheets == "True" and checks_integrity == "True")
