@@ -19,18 +19,21 @@ class InvitationForm(DsfrBaseForm):
         label="Structure",
         queryset=Structure.objects.none(),
         required=False,
+        empty_label="Aucune structure",
         help_text="Pour un·e médiateur·rice ou un·e encadrant·e.",
     )
     post = forms.ModelChoiceField(
         label="Poste",
         queryset=Post.objects.none(),
         required=False,
+        empty_label="Aucun poste",
         help_text="Pour un·e médiateur·rice : le poste pris à l'acceptation (il doit être libre).",
     )
     region = forms.ModelChoiceField(
         label="Toute la région",
         queryset=Region.objects.none(),
         required=False,
+        empty_label="Non : des départements",
         help_text="Pour un·e coordinateur·rice ou un·e lecteur·rice régional·e.",
     )
     departments = forms.ModelMultipleChoiceField(
