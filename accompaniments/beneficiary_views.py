@@ -1,39 +1,465 @@
-from django.http import Http404
+"""The people a structure follows: list and search, record, edit, merge, audit trail and caseload
+transfer. Every person is fetched through `Beneficiary.objects.for_user()`: someone outside the
+user's structure is a 404 by construction. Merge, audit trail and transfer are for structure
+managers only (403 for the mediators of the structure)."""
 
+import uuid
+from dataclasses import dataclass
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from mediation import perms
 from mediation.access import for_roles
 from mediation.enums import Role
+from mediation.middleware import restore_preserved_post
+from mediation.versioning import StaleEdit
+
+from .audit import log_access
+from .beneficiaries import (
+    MERGED_FROM,
+    find_duplicates,
+    log_entries_for,
+    merge_beneficiaries,
+    merge_plan,
+    transfer_caseload,
+)
+from .beneficiary_forms import (
+    BeneficiaryForm,
+    BeneficiarySearchForm,
+    CaseloadOriginForm,
+    CaseloadTransferForm,
+    MergeForm,
+    initial_from_preserved,
+)
+from .models import Beneficiary, Contact, Sheet, SheetRequest
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 50
+LOG_PAGE_SIZE = 50
+# Tokens of the creation forms already saved, kept in the session: a double submit creates one record.
+SUBMITTED_KEY = "beneficiary_submissions"
+SUBMITTED_KEPT = 20
+SESSION_RESTORED = "Votre session avait expiré : votre saisie a été conservée, vérifiez-la puis enregistrez."
+ACTION_LABELS = {
+    LogEntry.Action.CREATE: "Création",
+    LogEntry.Action.UPDATE: "Modification",
+    LogEntry.Action.DELETE: "Suppression",
+    LogEntry.Action.ACCESS: "Consultation",
+}
+RELATED_SHOWN = ("structure", "sex", "commune", "qpv", "resources", "came_via", "referent")
+PERSON_FIELDS = [
+    "last_name",
+    "first_name",
+    "birth_date",
+    "birth_year",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "commune",
+    "lives_in_qpv",
+    "qpv",
+    "resources",
+    "came_via",
+    "consent_on",
+    "consent_method",
+    "external_id",
+    "notes",
+    "referent",
+]
+
+
+def breadcrumb(current, *links):
+    """The DSFR breadcrumb under "Personnes": `links` are (url name, args, title)."""
+    items = [{"url": reverse("accompaniments:beneficiary_list"), "title": "Personnes"}]
+    items += [{"url": reverse(name, args=args), "title": str(title)} for name, args, title in links]
+    return {"links": items, "current": current, "root_dir": reverse("home")}
+
+
+def person_link(beneficiary):
+    return ("accompaniments:beneficiary_detail", [beneficiary.pk], beneficiary)
+
+
+def people(request):
+    return Beneficiary.objects.for_user(request.user)
+
+
+def require_structure_manager(request):
+    """Merge, audit trail and caseload transfer are the structure manager's."""
+    if not perms.has_role(request.user, Role.STRUCTURE_MANAGER):
+        raise PermissionDenied
+
+
+def shown(instance, name):
+    """A field of a person as the pages show it."""
+    field = instance._meta.get_field(name)
+    value = getattr(instance, name)
+    if value is None or value == "":
+        return ""
+    if field.choices:
+        return getattr(instance, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if hasattr(value, "strftime"):
+        return date_format(value, "d/m/Y")
+    if name == "referent":
+        return value.get_full_name() or value.email
+    return str(value)
+
+
+# ---------------------------------------------------------------- list and search
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_list(request):
-    raise Http404
+    is_mediator = perms.has_role(request.user, Role.MEDIATOR)
+    mine = is_mediator and request.GET.get("suivi") != "structure"
+    listed = people(request).select_related("commune", "referent").with_activity()
+    search_form = BeneficiarySearchForm(request.POST or None)
+    context = {"search_form": search_form, "is_mediator": is_mediator, "mine": mine}
+    if request.method == "POST" and search_form.is_valid():
+        matches = listed.search(search_form.cleaned_data["q"]).order_by("name_key", "pk")
+        count = matches.count()
+        context.update(searched=True, results=list(matches[:SEARCH_LIMIT]), count=count, limit=SEARCH_LIMIT)
+    else:
+        if mine:
+            listed = listed.filter(referent=request.user)
+        listed = listed.order_by(F("last_activity_on").desc(), "name_key", "pk")
+        page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(searched=False, page=page, results=page.object_list)
+    return render(request, "accompaniments/beneficiary_list.html", context)
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+def _form(request, beneficiary, data=None, **kwargs):
+    return BeneficiaryForm(
+        data, instance=beneficiary, user=request.user, structure=request.membership.structure, **kwargs
+    )
+
+
+def _restored_form(request, beneficiary):
+    """The form filled with what the person had sent when her session expired, if anything."""
+    preserved = restore_preserved_post(request)
+    if preserved is None:
+        return None
+    messages.info(request, SESSION_RESTORED)
+    return _form(request, beneficiary, initial=initial_from_preserved(BeneficiaryForm, preserved))
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_create(request):
-    raise Http404
-
-
-@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
-def beneficiary_detail(request, pk):
-    raise Http404
+    structure = request.membership.structure
+    beneficiary = Beneficiary(structure=structure)
+    if perms.has_role(request.user, Role.MEDIATOR):
+        beneficiary.referent = request.user
+    form = None
+    if request.method == "GET":
+        form = _restored_form(request, beneficiary)
+    if form is None:
+        form = _form(request, beneficiary, request.POST or None, initial={"submission_token": uuid.uuid4().hex})
+    duplicates = []
+    if request.method == "POST" and not form.is_valid():
+        form.focus_first_error()
+    elif request.method == "POST":
+        data = form.cleaned_data
+        submitted = request.session.get(SUBMITTED_KEY, {})
+        already = data["submission_token"] and submitted.get(data["submission_token"])
+        if already and people(request).filter(pk=already).exists():
+            messages.info(request, "Cette fiche était déjà enregistrée : elle n'a pas été créée une seconde fois.")
+            return redirect("accompaniments:beneficiary_detail", pk=already)
+        if not data["confirm_duplicate"]:
+            duplicates = list(
+                find_duplicates(
+                    structure=structure,
+                    last_name=data["last_name"],
+                    first_name=data["first_name"],
+                    birth_year=form.birth_year_value,
+                )
+                .select_related("commune", "referent")
+                .with_activity()
+                .order_by("name_key", "pk")
+            )
+        if duplicates:
+            form.ask_duplicate_confirmation()
+        else:
+            beneficiary = form.save()
+            if data["submission_token"]:
+                submitted = dict(list(submitted.items())[-(SUBMITTED_KEPT - 1) :])
+                submitted[data["submission_token"]] = beneficiary.pk
+                request.session[SUBMITTED_KEY] = submitted
+            messages.success(request, f"La fiche de {beneficiary} est créée.")
+            return redirect("accompaniments:beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "accompaniments/beneficiary_form.html",
+        {
+            "form": form,
+            "duplicates": duplicates,
+            "beneficiary": None,
+            "breadcrumb_data": breadcrumb("Nouvelle personne"),
+        },
+    )
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_update(request, pk):
-    raise Http404
+    beneficiary = get_object_or_404(people(request), pk=pk)
+    form = None
+    if request.method == "GET":
+        form = _restored_form(request, beneficiary)
+        log_access(beneficiary)
+    if form is None:
+        form = _form(request, beneficiary, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except StaleEdit:
+            # Changed between the check and the save: the form, rebuilt on the stored record,
+            # now tells what changed and keeps what was typed.
+            form = _form(request, get_object_or_404(people(request), pk=pk), request.POST)
+            form.is_valid()
+        else:
+            messages.success(request, f"La fiche de {beneficiary} est enregistrée.")
+            return redirect("accompaniments:beneficiary_detail", pk=beneficiary.pk)
+    elif request.method == "POST":
+        form.focus_first_error()
+    stored = Beneficiary.objects.get(pk=beneficiary.pk) if form.is_bound else beneficiary
+    return render(
+        request,
+        "accompaniments/beneficiary_form.html",
+        {
+            "form": form,
+            "duplicates": [],
+            "beneficiary": stored,
+            "breadcrumb_data": breadcrumb("Modifier", person_link(stored)),
+        },
+    )
+
+
+# ---------------------------------------------------------------- record
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def beneficiary_detail(request, pk):
+    sheets = (
+        Sheet.objects.select_related("post", "mediator", "contact_mode")
+        .prefetch_related(
+            "barriers",
+            Prefetch("requests", queryset=SheetRequest.objects.select_related("kind").order_by("-opened_on", "-pk")),
+            Prefetch("contacts", queryset=Contact.objects.select_related("mode").order_by("-date", "-pk")),
+        )
+        .order_by("-opened_on", "-pk")
+    )
+    beneficiary = get_object_or_404(
+        people(request).select_related(*RELATED_SHOWN).prefetch_related(Prefetch("sheets", queryset=sheets)),
+        pk=pk,
+    )
+    log_access(beneficiary)
+    return render(
+        request,
+        "accompaniments/beneficiary_detail.html",
+        {
+            "beneficiary": beneficiary,
+            "sheets": beneficiary.sheets.all(),
+            "breadcrumb_data": breadcrumb(str(beneficiary)),
+            "is_manager": perms.has_role(request.user, Role.STRUCTURE_MANAGER),
+        },
+    )
+
+
+# ---------------------------------------------------------------- merge
+
+
+@dataclass(frozen=True)
+class ComparedField:
+    label: str
+    kept: str
+    other: str
+    result: str
+    taken: bool
+
+
+def compare(target, other, plan):
+    rows = []
+    merged = Beneficiary(**{name: getattr(target, name) for name in ("structure_id", "referent_id")})
+    for name in PERSON_FIELDS:
+        setattr(merged, name, plan.get(name, getattr(target, name)))
+        label = str(Beneficiary._meta.get_field(name).verbose_name)
+        rows.append(
+            ComparedField(
+                label=label[:1].upper() + label[1:],
+                kept=shown(target, name),
+                other=shown(other, name),
+                result=shown(merged, name),
+                taken=name in plan,
+            )
+        )
+    return rows
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_merge(request, pk):
-    raise Http404
+    target = get_object_or_404(people(request).select_related(*RELATED_SHOWN), pk=pk)
+    require_structure_manager(request)
+    duplicates = list(
+        find_duplicates(
+            structure=target.structure_id,
+            last_name=target.last_name,
+            first_name=target.first_name,
+            birth_year=target.birth_year,
+            exclude_pk=target.pk,
+        ).order_by("name_key", "pk")
+    )
+    if request.method == "POST":
+        data = request.POST
+    else:
+        data = request.GET if "other" in request.GET else None
+    form = MergeForm(data, target=target, user=request.user, duplicates=duplicates)
+    if data is None or not form.is_valid():
+        return render(
+            request,
+            "accompaniments/beneficiary_merge.html",
+            {
+                "beneficiary": target,
+                "form": form,
+                "duplicates": duplicates,
+                "other": None,
+                "breadcrumb_data": breadcrumb("Fusionner un doublon", person_link(target)),
+            },
+        )
+    other = Beneficiary.objects.select_related(*RELATED_SHOWN).with_activity().get(pk=form.cleaned_data["other"].pk)
+    if request.method == "POST":
+        target.version = form.cleaned_data["target_version"]
+        other.version = form.cleaned_data["other_version"]
+        try:
+            result = merge_beneficiaries(into=target, other=other)
+        except StaleEdit:
+            messages.error(
+                request,
+                "Une des deux fiches a été modifiée pendant que vous les compariez : rien n'a été fusionné. "
+                "Vérifiez la comparaison à jour ci-dessous, puis confirmez à nouveau.",
+            )
+            return redirect(f"{reverse('accompaniments:beneficiary_merge', args=[target.pk])}?other={other.pk}")
+        filled = ", ".join(str(label) for label in result.filled_fields)
+        filled = f" Champs complétés : {filled}." if filled else ""
+        moved = result.moved_sheets
+        if moved == 0:
+            done = "l'autre fiche, qui n'avait aucune fiche d'accompagnement, est supprimée."
+        elif moved == 1:
+            done = "1 fiche d'accompagnement rattachée à cette personne, l'autre fiche est supprimée."
+        else:
+            done = f"{moved} fiches d'accompagnement rattachées à cette personne, l'autre fiche est supprimée."
+        messages.success(request, f"Fusion faite : {done}{filled}")
+        return redirect("accompaniments:beneficiary_detail", pk=target.pk)
+    target_sheets = Sheet.objects.filter(beneficiary=target).count()
+    return render(
+        request,
+        "accompaniments/beneficiary_merge.html",
+        {
+            "beneficiary": target,
+            "other": other,
+            "rows": compare(target, other, merge_plan(into=target, other=other)),
+            "target_sheet_count": target_sheets,
+            "breadcrumb_data": breadcrumb("Confirmer la fusion", person_link(target)),
+        },
+    )
+
+
+# ---------------------------------------------------------------- audit trail
+
+
+@dataclass(frozen=True)
+class LogRow:
+    timestamp: object
+    actor: str
+    action: str
+    record: str
+    fields: str
+
+
+def field_labels(entry):
+    if entry.action not in (LogEntry.Action.CREATE, LogEntry.Action.UPDATE):
+        return ""
+    model = entry.content_type.model_class()
+    labels = []
+    for name in entry.changes_dict:
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name))
+        except (FieldDoesNotExist, AttributeError):
+            labels.append(name)
+    return ", ".join(labels)
+
+
+def action_label(entry):
+    data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+    merged_from = data.get(MERGED_FROM)
+    if merged_from:
+        return f"Fusion (fiche n° {merged_from} supprimée)"
+    return ACTION_LABELS.get(entry.action, str(entry.action))
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_log(request, pk):
-    raise Http404
+    beneficiary = get_object_or_404(people(request), pk=pk)
+    require_structure_manager(request)
+    page = Paginator(log_entries_for(beneficiary), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        LogRow(
+            timestamp=entry.timestamp,
+            actor=(entry.actor.get_full_name() or entry.actor.email) if entry.actor else "Système",
+            action=action_label(entry),
+            record=entry.object_repr,
+            fields=field_labels(entry),
+        )
+        for entry in page
+    ]
+    return render(
+        request,
+        "accompaniments/beneficiary_log.html",
+        {
+            "beneficiary": beneficiary,
+            "page": page,
+            "rows": rows,
+            "breadcrumb_data": breadcrumb("Journal", person_link(beneficiary)),
+        },
+    )
+
+
+# ---------------------------------------------------------------- caseload transfer
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def caseload_transfer(request):
-    raise Http404
+    require_structure_manager(request)
+    structure = request.membership.structure
+    origin_form = CaseloadOriginForm(request.GET or None, structure=structure)
+    origin = origin_form.cleaned_data["de"] if origin_form.is_bound and origin_form.is_valid() else None
+    form, caseload, selected = None, [], set()
+    if origin is not None:
+        form = CaseloadTransferForm(request.POST or None, structure=structure, origin=origin)
+        if request.method == "POST" and form.is_valid():
+            to_user = form.cleaned_data["to_user"]
+            count = transfer_caseload(beneficiaries=form.selected(), to=to_user)
+            origin_name = origin.get_full_name() or origin.email
+            messages.success(
+                request,
+                f"Suivi transféré : {count} personne{'s' if count > 1 else ''} de {origin_name} "
+                f"à {to_user.get_full_name() or to_user.email}.",
+            )
+            return redirect("accompaniments:caseload_transfer")
+        caseload = form.caseload.select_related("commune").with_activity().order_by("name_key", "pk")
+        selected = {str(value) for value in (form["beneficiaries"].value() or [])}
+    return render(
+        request,
+        "accompaniments/caseload_transfer.html",
+        {"origin_form": origin_form, "origin": origin, "form": form, "caseload": caseload, "selected": selected},
+    )

@@ -6,7 +6,8 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 
 from mediation import perms
 from mediation.enums import Role, Vocabulary
@@ -49,8 +50,26 @@ class BeneficiaryQuerySet(models.QuerySet):
         return self.filter(structure_id=membership.structure_id)
 
     def search(self, text):
-        key = search_key(text)
-        return self.filter(name_key__contains=key) if key else self
+        """People whose name holds every word typed, in any order ("eleonore dupont" finds DUPONT Éléonore)."""
+        queryset = self
+        for word in search_key(text).split():
+            queryset = queryset.filter(name_key__contains=word)
+        return queryset
+
+    def with_activity(self):
+        """Annotate `sheet_count`, `open_request_count`, `last_sheet_on` (None without a sheet) and
+        `last_activity_on` (the latest sheet, or the day the record was created), one subquery each."""
+        sheets = Sheet.objects.filter(beneficiary=OuterRef("pk")).order_by()
+        open_requests = SheetRequest.objects.open().filter(sheet__beneficiary=OuterRef("pk")).order_by()
+        last_sheet_on = Subquery(sheets.order_by("-opened_on").values("opened_on")[:1])
+        return self.annotate(
+            sheet_count=Coalesce(Subquery(sheets.values("beneficiary").annotate(n=Count("pk")).values("n")), 0),
+            open_request_count=Coalesce(
+                Subquery(open_requests.values("sheet__beneficiary").annotate(n=Count("pk")).values("n")), 0
+            ),
+            last_sheet_on=last_sheet_on,
+            last_activity_on=Coalesce(last_sheet_on, TruncDate("created_at"), output_field=models.DateField()),
+        )
 
 
 class SheetQuerySet(models.QuerySet):
@@ -62,6 +81,23 @@ class SheetQuerySet(models.QuerySet):
 
     def for_year(self, year):
         return self.filter(opened_on__year=year)
+
+    def in_caseload_of(self, user):
+        """A mediator's own sheets; a structure manager's whole structure (apply after for_user)."""
+        if perms.role_of(user) == Role.MEDIATOR:
+            return self.filter(mediator=user)
+        return self
+
+    def with_next_follow_up(self):
+        """Annotate `next_follow_up_on`, the earliest follow-up of the sheet's open requests (None
+        without one). A subquery per sheet rather than a join and GROUP BY over the whole caseload."""
+        earliest = (
+            SheetRequest.objects.open()
+            .filter(sheet=OuterRef("pk"), follow_up_on__isnull=False)
+            .order_by("follow_up_on")
+            .values("follow_up_on")[:1]
+        )
+        return self.annotate(next_follow_up_on=Subquery(earliest))
 
 
 class SheetRequestQuerySet(models.QuerySet):
@@ -76,6 +112,20 @@ class SheetRequestQuerySet(models.QuerySet):
 
     def follow_up_due(self, day):
         return self.open().filter(follow_up_on__lte=day)
+
+    def in_caseload_of(self, user):
+        """Requests of a mediator's own sheets; a structure manager's whole structure."""
+        if perms.role_of(user) == Role.MEDIATOR:
+            return self.filter(sheet__mediator=user)
+        return self
+
+    def counts_by_sheet(self, sheet_ids):
+        """{sheet id: {status: number of requests}} for these sheets, in one query."""
+        counts = {}
+        rows = self.filter(sheet_id__in=sheet_ids).order_by().values_list("sheet_id", "status").annotate(n=Count("pk"))
+        for sheet_id, status, n in rows:
+            counts.setdefault(sheet_id, {})[status] = n
+        return counts
 
 
 # ---------------------------------------------------------------- models
