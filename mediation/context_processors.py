@@ -8,6 +8,7 @@ NAVIGATION = {
         ("Mes accompagnements", "accompaniments:home"),
         ("À relancer", "accompaniments:follow_ups"),
         ("Personnes", "accompaniments:beneficiary_list"),
+        ("Mon bilan annuel", "campaigns:my_bilans"),
     ],
     Role.STRUCTURE_MANAGER: [
         ("Ma structure", "mediation:structure_home"),
@@ -17,12 +18,14 @@ NAVIGATION = {
     Role.COORDINATOR: [
         ("Postes", "mediation:post_register"),
         ("Tableau de bord", "reporting:dashboard"),
+        ("Campagnes de bilans", "campaigns:campaign_list"),
         ("Invitations", "mediation:invitation_list"),
     ],
     Role.READER: [("Tableau de bord", "reporting:dashboard")],
     Role.ADMIN: [
         ("Postes", "mediation:post_register"),
         ("Tableau de bord", "reporting:dashboard"),
+        ("Campagnes de bilans", "campaigns:campaign_list"),
         ("Invitations", "mediation:invitation_list"),
     ],
 }

@@ -58,6 +58,7 @@ urlpatterns = [
     path("accompagnements/", include("accompaniments.urls")),
     path("partenaires/", include("partners.urls")),
     path("bilans/", include("reporting.urls")),
+    path("campagnes/", include("reporting.campaign_urls")),
     path("admin/", admin_urls),
 ]
 

@@ -30,6 +30,7 @@ class Command(BaseCommand):
             seed_accounts(self)
             seed_totp(self)
             seed_sheets(self)
+            seed_campaigns(self)
         self.print_summary()
         self.print_accounts()
 
@@ -215,6 +216,14 @@ def seed_sheets(cmd):
     created = demo.seed_demo_year(year=data.DEMO_YEAR, total_sheets=data.DEMO_SHEETS)
     if created:
         cmd.stats[("Créations", f"fiches d'accompagnement {data.DEMO_YEAR}")] += created
+
+
+def seed_campaigns(cmd):
+    """The yearly campaign of the demo year, bilans in every state, and last year's history."""
+    from reporting import campaign_demo
+
+    for label, count in campaign_demo.seed(year=data.DEMO_YEAR, region_code=data.REGION_CODE).items():
+        cmd.stats[("Créations", label)] += count
 
 
 def demo_emails():
