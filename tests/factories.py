@@ -41,7 +41,7 @@ class CommuneFactory(DjangoModelFactory):
         model = Commune
         django_get_or_create = ["insee_code"]
 
-    insee_code = factory.Sequence(lambda n: f"59{n:03d}")
+    insee_code = factory.Sequence(lambda n: f"{n % 100000:05d}")
     name = factory.Sequence(lambda n: f"Commune {n}")
     department = factory.LazyFunction(department)
 

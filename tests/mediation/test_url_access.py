@@ -18,6 +18,8 @@ EXPECTED_PUBLIC = {
     "mfa_authenticate",
     "invitation_accept",
     "admin:login",
+    "public_referral:form",
+    "public_referral:sent",
 }
 
 
@@ -84,7 +86,7 @@ ROLE_PAGES = {
     "mediation:invitation_list": {Role.COORDINATOR, Role.ADMIN},
     "mediation:invitation_create": {Role.COORDINATOR, Role.ADMIN},
     "mediation:structure_home": {Role.STRUCTURE_MANAGER},
-    "accompaniments:home": {Role.MEDIATOR},
+    "accompaniments:home": {Role.MEDIATOR, Role.STRUCTURE_MANAGER},
     "reporting:dashboard": {Role.READER, Role.COORDINATOR, Role.ADMIN},
 }
 
