@@ -1,0 +1,609 @@
+"""Importing the annual bilans of the years before the application, from a spreadsheet (CSV or
+XLSX, one row per bilan; format in docs/import-bilans-historiques.md), so that the regional
+bilan compares years from the first campaign on.
+
+Every row is checked before anything is written: a single error and nothing is imported
+(each error names its row, column and reason). A row already imported (same key: year,
+department, then post code, mediator e-mail or row identifier) is left as it is, so importing
+the same file twice changes nothing. Imported bilans are validated, in a campaign of the year
+flagged `imported`."""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import tablib
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from mediation.enums import PostType, Vocabulary
+from mediation.models import Department, Post, User, VocabularyItem
+
+from .enums import MAX_FIGURE, OF_WHICH, BilanAction, BilanState, FigureKey
+from .models import AnnualBilan, BilanEvent, BilanFigure, Campaign
+
+MAX_FILE_BYTES = 1_000_000
+MAX_UNZIPPED_BYTES = 20_000_000
+MAX_ROWS = 2_000
+MAX_TEXT = 5_000
+FIRST_DATA_LINE = 2  # the spreadsheet's row number of the first bilan (row 1 holds the headers)
+IMPORTED_METHOD = "Importé de l'historique."
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "1", "x"})
+NO = frozenset({"non", "n", "no", "faux", "false", "0"})
+
+# Column name -> figure. The French names are those of the template; the English keys work too.
+FIGURE_COLUMNS = {
+    "personnes": FigureKey.PEOPLE_TOTAL,
+    "personnes_qpv": FigureKey.PEOPLE_QPV,
+    "personnes_droits": FigureKey.PEOPLE_RIGHTS,
+    "personnes_soins": FigureKey.PEOPLE_CARE,
+    "personnes_protection_sociale": FigureKey.PEOPLE_SOCIAL_PROTECTION,
+    "actions_public": FigureKey.ACTIONS_PUBLIC,
+    "actions_professionnels": FigureKey.ACTIONS_PROFESSIONALS,
+    "actions_coconstruites": FigureKey.ACTIONS_COCONSTRUCTED,
+    "actions_participation": FigureKey.ACTIONS_ATTENDED,
+    "partenaires_sanitaires": FigureKey.PARTNERS_HEALTH,
+    "partenaires_sociaux": FigureKey.PARTNERS_SOCIAL,
+    "partenaires_medico_sociaux": FigureKey.PARTNERS_MEDICOSOCIAL,
+    "aller_vers_personnes": FigureKey.OUTREACH_PEOPLE_MET,
+    "aller_vers_logements": FigureKey.OUTREACH_DWELLINGS,
+}
+BOOLEAN_COLUMNS = {
+    "partenariat_cpam": "cpam_partnership",
+    "identifie_terrain": "identified_on_ground",
+    "missions_connues": "missions_known",
+    "instances_partenariales": "partner_bodies",
+    "forme": "trained",
+}
+LIST_COLUMNS = {
+    "themes": ("themes", Vocabulary.PREVENTION_THEME),
+    "partenaires_coanimation": ("coanimating_partner_types", Vocabulary.COANIMATING_PARTNER),
+    "publics": ("publics", Vocabulary.PUBLIC),
+    "besoins_sante": ("health_needs", Vocabulary.HEALTH_NEED),
+    "freins": ("barriers", Vocabulary.CARE_BARRIER),
+}
+TEXT_COLUMNS = {
+    "formations": "training_details",
+    "ce_qui_a_aide": "what_helped",
+    "ce_qui_a_freine": "what_hindered",
+    "a_ameliorer": "what_to_improve",
+}
+IDENTITY_COLUMNS = [
+    "annee",
+    "departement",
+    "code_poste",
+    "type_poste",
+    "email_mediateur",
+    "identifiant",
+    "exploitable",
+]
+REQUIRED_COLUMNS = ["annee", "departement", "exploitable"]
+# The template's columns, in order.
+COLUMNS = (
+    IDENTITY_COLUMNS
+    + list(FIGURE_COLUMNS)
+    + list(BOOLEAN_COLUMNS)
+    + ["projet_professionnel", "formations"]
+    + list(LIST_COLUMNS)
+    + ["ce_qui_a_aide", "ce_qui_a_freine", "a_ameliorer"]
+)
+ALIASES = {str(key): name for name, key in FIGURE_COLUMNS.items()}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a spreadsheet of bilans (message in French)."""
+
+
+def normalise(text):
+    """Lower case, no accents, single spaces: how labels and headers are compared."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().replace("’", "'").split())
+
+
+def header_key(text):
+    return normalise(text).replace(" ", "_").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class PlannedBilan:
+    line: int
+    key: str
+    department: Department
+    post: Post | None
+    post_type: str
+    mediator: User | None
+    usable: bool
+    figures: dict
+    fields: dict
+    lists: dict
+    reference: str  # what the preview shows: the post code, e-mail or identifier
+
+    @property
+    def people_total(self):
+        return self.figures.get(FigureKey.PEOPLE_TOTAL)
+
+
+@dataclass
+class ImportReport:
+    year: int
+    planned: list = field(default_factory=list)
+    already_imported: list = field(default_factory=list)  # (line, key)
+    errors: list = field(default_factory=list)
+    created: int = 0
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+def read_rows(name, content):
+    """(headers, rows) of an uploaded CSV or XLSX file, every cell as stripped text."""
+    if len(content) > MAX_FILE_BYTES:
+        raise ImportFileError(f"Le fichier dépasse {MAX_FILE_BYTES // 1_000_000} Mo.")
+    lower = (name or "").lower()
+    if lower.endswith(".xlsx"):
+        dataset = _read_xlsx(content)
+    elif lower.endswith(".csv") or lower.endswith(".txt"):
+        dataset = _read_csv(content)
+    else:
+        raise ImportFileError("Le fichier doit être au format CSV (.csv) ou Excel (.xlsx).")
+    headers = [header_key(h or "") for h in (dataset.headers or [])]
+    if not any(headers):
+        raise ImportFileError("Le fichier est vide : la première ligne doit porter les noms des colonnes.")
+    rows = [[_cell(v) for v in row] for row in dataset]
+    rows = [row for row in rows if any(row)]
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
+    return headers, rows
+
+
+def _read_xlsx(content):
+    if not content.startswith(b"PK\x03\x04"):
+        raise ImportFileError("Ce fichier n'est pas un vrai classeur Excel (.xlsx).")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+                raise ImportFileError("Ce classeur est trop volumineux une fois décompressé.")
+        dataset = tablib.Dataset()
+        dataset.load(io.BytesIO(content), format="xlsx")
+    except ImportFileError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged file
+        raise ImportFileError("Ce classeur Excel n'a pas pu être lu (fichier abîmé ou protégé).") from error
+    return dataset
+
+
+def _read_csv(content):
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("Ce fichier CSV n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en CSV UTF-8.")
+    if "\x00" in text:
+        raise ImportFileError("Ce fichier n'est pas un fichier texte CSV.")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    try:
+        lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportFileError(f"Le fichier CSV n'a pas pu être lu ({error}).") from error
+    if not lines:
+        return tablib.Dataset()
+    headers, width = lines[0], len(lines[0])
+    for number, cells in enumerate(lines[1:], start=FIRST_DATA_LINE):
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            raise ImportFileError(
+                f"Ligne {number} : {len(cells)} cellules pour {width} colonnes. Une liste séparée par « ; » "
+                "doit être entre guillemets dans un fichier CSV (le tableur le fait en enregistrant au format CSV)."
+            )
+    dataset = tablib.Dataset(headers=headers)
+    for cells in lines[1:]:
+        dataset.append((cells + [""] * width)[:width])
+    return dataset
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# ---------------------------------------------------------------- checking the rows
+
+
+class _References:
+    """Everything rows are matched against, read once."""
+
+    def __init__(self, allowed_department_ids):
+        self.departments = {d.code: d for d in Department.objects.all()}
+        self.allowed = set(allowed_department_ids)
+        self.items = defaultdict(dict)
+        for item in VocabularyItem.objects.all():
+            self.items[item.vocabulary][normalise(item.label)] = item
+            self.items[item.vocabulary][normalise(item.code)] = item
+        self.posts = {}
+        self.users = {}
+
+    def load(self, rows, index):
+        codes = {_at(row, index, "code_poste") for row in rows} - {""}
+        self.posts = {p.code.lower(): p for p in Post.objects.filter(code__in=codes)}
+        # Codes typed in another case still match (one extra query only when needed).
+        if len(self.posts) < len(codes):
+            for post in Post.objects.all():
+                self.posts.setdefault(post.code.lower(), post)
+        emails = {_at(row, index, "email_mediateur").lower() for row in rows} - {""}
+        self.users = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
+
+
+def check(headers, rows, *, year, allowed_department_ids):
+    """Plan the import of `rows` for `year`; nothing is written."""
+    report = ImportReport(year=year)
+    index = {}
+    for position, header in enumerate(headers):
+        name = ALIASES.get(header, header)
+        if not name:
+            continue
+        if name not in COLUMNS:
+            report.errors.append(RowError(1, header, "Colonne inconnue : voyez le modèle de fichier."))
+        elif name in index:
+            report.errors.append(RowError(1, header, "Cette colonne figure deux fois."))
+        else:
+            index[name] = position
+    for name in REQUIRED_COLUMNS:
+        if name not in index:
+            report.errors.append(RowError(1, name, "Colonne obligatoire absente."))
+    if report.errors:
+        return report
+    if not rows:
+        report.errors.append(RowError(FIRST_DATA_LINE, "", "Le fichier ne contient aucun bilan."))
+        return report
+
+    refs = _References(allowed_department_ids)
+    refs.load(rows, index)
+    seen = {}
+    for offset, row in enumerate(rows):
+        line = FIRST_DATA_LINE + offset
+        values = {name: _at(row, index, name) for name in index}
+        planned = _check_row(line, values, year, refs, report.errors)
+        if planned is None:
+            continue
+        if planned.key in seen:
+            report.errors.append(
+                RowError(line, "identifiant", f"Même bilan que la ligne {seen[planned.key]} (même clé).")
+            )
+            continue
+        seen[planned.key] = line
+        report.planned.append(planned)
+
+    existing = set(
+        AnnualBilan.objects.filter(import_key__in=[p.key for p in report.planned]).values_list("import_key", flat=True)
+    )
+    report.already_imported = [(p.line, p.key) for p in report.planned if p.key in existing]
+    report.planned = [p for p in report.planned if p.key not in existing]
+    _check_campaigns(report, year)
+    return report
+
+
+def _check_row(line, values, year, refs, errors):
+    before = len(errors)
+
+    def error(column, message):
+        errors.append(RowError(line, column, message))
+
+    row_year = _integer(values.get("annee", ""))
+    if row_year is None:
+        error("annee", "Année attendue (par exemple 2023).")
+    elif row_year != year:
+        error("annee", f"L'année {row_year} ne correspond pas à l'année importée ({year}).")
+
+    code = values.get("departement", "")
+    code = code.zfill(2) if WHOLE_NUMBER.fullmatch(code) else code.upper()
+    department = refs.departments.get(code)
+    if department is None:
+        error("departement", f"Département inconnu : « {values.get('departement', '')} ».")
+    elif department.pk not in refs.allowed:
+        error("departement", f"Le département {department.name} n'est pas dans votre périmètre.")
+
+    post = None
+    post_code = values.get("code_poste", "")
+    if post_code:
+        post = refs.posts.get(post_code.lower())
+        if post is None:
+            error("code_poste", f"Poste inconnu : « {post_code} ».")
+        elif department is not None and post.department_id != department.pk:
+            error("code_poste", f"Le poste {post.code} n'est pas dans ce département.")
+
+    post_type = _choice(values.get("type_poste", ""), PostType)
+    if values.get("type_poste") and post_type is None:
+        error("type_poste", "Type de poste attendu : QPV ou Rural.")
+    elif post_type is None:
+        if post is not None:
+            post_type = post.post_type
+        else:
+            error("type_poste", "Indiquez le type de poste (QPV ou Rural) quand le code du poste est vide.")
+
+    mediator = None
+    email = values.get("email_mediateur", "").lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            error("email_mediateur", f"Adresse e-mail invalide : « {email} ».")
+        mediator = refs.users.get(email)
+
+    identifier = values.get("identifiant", "")
+    if len(identifier) > 100:
+        error("identifiant", "Identifiant trop long (100 caractères au plus).")
+
+    usable = _yes_no(values.get("exploitable", ""))
+    if usable is None:
+        error("exploitable", "Réponse attendue : oui ou non.")
+
+    figures = {}
+    for column, key in FIGURE_COLUMNS.items():
+        raw = values.get(column, "")
+        if raw == "":
+            figures[key] = None
+            continue
+        number = _integer(raw)
+        if number is None or number < 0:
+            error(column, f"Nombre entier positif ou nul attendu, pas « {raw[:40]} ».")
+        elif number > MAX_FIGURE:
+            error(column, f"Nombre trop grand (au plus {MAX_FIGURE:,}).".replace(",", " "))
+        else:
+            figures[key] = number
+    for part, whole in OF_WHICH.items():
+        if figures.get(part) is not None and figures.get(whole) is not None and figures[part] > figures[whole]:
+            part_column = next(c for c, k in FIGURE_COLUMNS.items() if k == part)
+            whole_column = next(c for c, k in FIGURE_COLUMNS.items() if k == whole)
+            error(part_column, f"{figures[part]} dépasse le total « {whole_column} » ({figures[whole]}).")
+
+    fields = {}
+    for column, name in BOOLEAN_COLUMNS.items():
+        raw = values.get(column, "")
+        fields[name] = _yes_no(raw) if raw else None
+        if raw and fields[name] is None:
+            error(column, f"Réponse attendue : oui ou non, pas « {raw[:40]} ».")
+    raw_project = values.get("projet_professionnel", "")
+    fields["professional_project"] = None
+    if raw_project:
+        fields["professional_project"] = refs.items[Vocabulary.PROFESSIONAL_PROJECT].get(normalise(raw_project))
+        if fields["professional_project"] is None:
+            error("projet_professionnel", f"Valeur inconnue : « {raw_project[:60]} » (Défini, En réflexion, Aucun).")
+    for column, name in TEXT_COLUMNS.items():
+        fields[name] = values.get(column, "")
+        if len(fields[name]) > MAX_TEXT:
+            error(column, f"Texte trop long ({MAX_TEXT} caractères au plus).")
+
+    lists = {}
+    for column, (name, vocabulary) in LIST_COLUMNS.items():
+        lists[name] = []
+        for label in (part.strip() for part in values.get(column, "").split(";")):
+            if not label:
+                continue
+            item = refs.items[vocabulary].get(normalise(label))
+            if item is None:
+                error(column, f"Valeur inconnue dans la liste : « {label[:60]} ».")
+            elif item.pk not in lists[name]:
+                lists[name].append(item.pk)
+
+    reference = ""
+    if post is not None:
+        reference = f"poste:{post.code}"
+    elif email:
+        reference = f"email:{email}"
+    elif identifier:
+        reference = f"ligne:{identifier}"
+    elif not post_code:
+        error("identifiant", "Indiquez un code de poste, un e-mail de médiateur·rice ou un identifiant de ligne.")
+    if len(errors) > before:
+        return None
+    return PlannedBilan(
+        line=line,
+        key=f"{year}:{department.code}:{reference}",
+        department=department,
+        post=post,
+        post_type=post_type,
+        mediator=mediator,
+        usable=usable,
+        figures=figures,
+        fields=fields,
+        lists=lists,
+        reference=reference.split(":", 1)[1],
+    )
+
+
+def _check_campaigns(report, year):
+    """A department whose year N already has a campaign of the application cannot get history."""
+    department_ids = {p.department.pk for p in report.planned}
+    live = Campaign.objects.for_year(year).filter(imported=False).covering(department_ids)
+    taken = set()
+    for campaign in live.prefetch_related("departments"):
+        taken |= campaign.department_ids()
+    for planned in report.planned:
+        if planned.department.pk in taken:
+            report.errors.append(
+                RowError(
+                    planned.line,
+                    "departement",
+                    f"Une campagne {year} de l'application couvre déjà {planned.department.name} : "
+                    "ses bilans ne s'importent pas.",
+                )
+            )
+
+
+def _at(row, index, name):
+    """The cell of column `name`, stripped, without NUL characters (no database stores them)."""
+    position = index.get(name)
+    if position is None or position >= len(row):
+        return ""
+    return str(row[position]).replace("\x00", "").strip()
+
+
+def _integer(raw):
+    text = str(raw).replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not WHOLE_NUMBER.fullmatch(text):
+        return None
+    return int(text)
+
+
+def _yes_no(raw):
+    value = normalise(raw)
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    return None
+
+
+def _choice(raw, choices):
+    value = normalise(raw)
+    for choice in choices:
+        if value in (normalise(choice.value), normalise(choice.label)):
+            return choice.value
+    return None
+
+
+# ---------------------------------------------------------------- writing
+
+
+def run(name, content, *, year, by, allowed_department_ids, dry_run):
+    """Read, check and (unless `dry_run` or on any error) import a file. Returns the report."""
+    headers, rows = read_rows(name, content)
+    report = check(headers, rows, year=year, allowed_department_ids=allowed_department_ids)
+    if report.ok and not dry_run and report.planned:
+        _write(report, by=by, source=name)
+    return report
+
+
+@transaction.atomic
+def _write(report, *, by, source):
+    now = timezone.now()
+    campaigns = _imported_campaigns(report.year, {p.department.pk for p in report.planned}, by=by)
+    bilans = [
+        AnnualBilan(
+            campaign=campaigns[p.department.pk],
+            mediator=p.mediator,
+            post=p.post,
+            year=report.year,
+            department=p.department,
+            post_type=p.post_type,
+            state=BilanState.VALIDATED,
+            usable=p.usable,
+            usable_reason="Importé de l'historique.",
+            usable_set_by=by,
+            validated_at=now,
+            validated_by=by,
+            import_key=p.key,
+            **p.fields,
+        )
+        for p in report.planned
+    ]
+    AnnualBilan.objects.bulk_create(bilans)
+    by_key = {b.import_key: b for b in AnnualBilan.objects.filter(import_key__in=[p.key for p in report.planned])}
+    BilanFigure.objects.bulk_create(
+        BilanFigure(bilan=by_key[p.key], key=key, declared=value, method=IMPORTED_METHOD)
+        for p in report.planned
+        for key, value in p.figures.items()
+    )
+    for name, _vocabulary in LIST_COLUMNS.values():
+        through = getattr(AnnualBilan, name).through
+        through.objects.bulk_create(
+            through(annualbilan_id=by_key[p.key].pk, vocabularyitem_id=item)
+            for p in report.planned
+            for item in p.lists[name]
+        )
+    BilanEvent.objects.bulk_create(
+        BilanEvent(
+            bilan=by_key[p.key],
+            at=now,
+            by=by,
+            action=BilanAction.VALIDATED,
+            comment=f"Importé de l'historique (fichier « {source[:100]} », ligne {p.line}).",
+        )
+        for p in report.planned
+    )
+    report.created = len(bilans)
+
+
+def _imported_campaigns(year, department_ids, *, by):
+    """{department id: imported campaign of `year`}: an existing one when it covers the
+    department, else one new campaign for all the departments left."""
+    found = {}
+    for campaign in Campaign.objects.for_year(year).filter(imported=True).prefetch_related("departments"):
+        for pk in campaign.department_ids() & department_ids:
+            found[pk] = campaign
+    missing = department_ids - set(found)
+    if missing:
+        campaign = Campaign.objects.create(year=year, imported=True, opened_by=by)
+        campaign.departments.set(missing)
+        found.update(dict.fromkeys(missing, campaign))
+    return found
+
+
+def template_dataset():
+    """The template offered for download: the headers and one example row."""
+    dataset = tablib.Dataset(headers=COLUMNS)
+    example = {
+        "annee": "2023",
+        "departement": "59",
+        "code_poste": "HDF-59-01",
+        "type_poste": "QPV",
+        "exploitable": "oui",
+        "personnes": "180",
+        "personnes_qpv": "120",
+        "personnes_droits": "95",
+        "personnes_soins": "110",
+        "personnes_protection_sociale": "40",
+        "actions_public": "6",
+        "actions_professionnels": "2",
+        "actions_coconstruites": "3",
+        "actions_participation": "4",
+        "partenaires_sanitaires": "8",
+        "partenaires_sociaux": "6",
+        "partenaires_medico_sociaux": "2",
+        "aller_vers_personnes": "150",
+        "aller_vers_logements": "320",
+        "partenariat_cpam": "oui",
+        "identifie_terrain": "oui",
+        "missions_connues": "oui",
+        "instances_partenariales": "non",
+        "forme": "oui",
+        "projet_professionnel": "En réflexion",
+        "formations": "Formation médiation en santé (IREPS)",
+        "themes": "Nutrition (alimentation, activité physique); Cancer / dépistages",
+        "partenaires_coanimation": "CPAM; Centre social",
+        "publics": "Habitants; Parents",
+        "besoins_sante": "Santé mentale; Accès aux soins",
+        "freins": "Mobilité; Complexité des démarches administratives",
+        "ce_qui_a_aide": "Le soutien de la structure",
+        "ce_qui_a_freine": "Peu de médecins acceptant de nouveaux patients",
+        "a_ameliorer": "Des temps d'échange entre médiateurs",
+    }
+    dataset.append([example.get(column, "") for column in COLUMNS])
+    return dataset
