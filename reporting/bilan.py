@@ -1,9 +1,12 @@
 """The regional bilan of a year and a scope, computed once: dashboards, PDF, spreadsheets and
 JSON all read the Bilan this module returns and compute nothing themselves."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mediation.enums import Vocabulary
@@ -11,6 +14,7 @@ from mediation.models import Department
 
 from . import queries
 from .activity import Activity, compute_activity, load_vocabularies
+from .annual import AnnualPart, compute_annual
 from .tables import percent
 
 
@@ -30,6 +34,7 @@ class Bilan:
     register: queries.PostsRegister
     activity: Activity
     previous: Activity | None
+    annual: AnnualPart
     summary: tuple
 
     @property
@@ -45,7 +50,7 @@ class Bilan:
 
     @property
     def tables(self):
-        return (self.register, *self.activity.tables)
+        return (self.register, *self.activity.tables, self.annual.annex, *self.annual.ranked)
 
 
 def register_day(year):
@@ -54,7 +59,19 @@ def register_day(year):
 
 
 def compute_bilan(scope):
-    departments = list(Department.objects.filter(pk__in=scope.department_ids).order_by("code"))
+    """The whole bilan in one transaction. On PostgreSQL the transaction gets enough sort and
+    hash memory for the grouped passes over a year's rows to stay in memory."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{int(settings.REPORTING_WORK_MEM_MB)}MB'")
+        return _compute_bilan(scope)
+
+
+def _compute_bilan(scope):
+    departments = list(
+        Department.objects.filter(pk__in=scope.department_ids).select_related("territory").order_by("code")
+    )
     vocabularies = load_vocabularies(
         Vocabulary.SEX, Vocabulary.RESOURCES, Vocabulary.CAME_VIA, Vocabulary.RIGHTS_REQUEST, Vocabulary.CARE_REQUEST
     )
@@ -64,6 +81,8 @@ def compute_bilan(scope):
         post_type=scope.post_type,
     )
     activity = compute_activity(scope, departments, vocabularies)
+    annual = compute_annual(scope, departments)
+    register = with_usable_bilans(register, departments, annual)
     previous = compute_activity(scope.with_year(scope.year - 1), departments, vocabularies)
     if not previous.volume.total.sheets:
         previous = None
@@ -73,8 +92,17 @@ def compute_bilan(scope):
         register=register,
         activity=activity,
         previous=previous,
-        summary=_summary(register, activity, previous),
+        annual=annual,
+        summary=_summary(register, activity, previous, annual),
     )
+
+
+def with_usable_bilans(register, departments, annual):
+    """The register with each department's number of usable bilans (read at the same time)."""
+    by_code = {d.code: annual.usable_by_department.get(d.pk, 0) for d in departments}
+    rows = tuple(dataclasses.replace(row, usable_bilans=by_code.get(row.code, 0)) for row in register.rows)
+    total = dataclasses.replace(register.total, usable_bilans=sum(r.usable_bilans for r in rows))
+    return dataclasses.replace(register, rows=rows, total=total)
 
 
 def _share(table, column_label):
@@ -88,7 +116,7 @@ def _resolved_share(table):
     return percent(table.resolved.total, table.total.total)
 
 
-def _summary(register, activity, previous):
+def _summary(register, activity, previous, annual):
     def both(get):
         return get(activity), (get(previous) if previous is not None else None)
 
@@ -96,6 +124,7 @@ def _summary(register, activity, previous):
         Headline("posts", "Postes de médiateurs santé", register.total.posts),
         Headline("rural_posts", "dont postes ruraux", register.total.rural_posts),
         Headline("active_mediators", "Médiateurs en poste", register.total.active_mediators),
+        Headline("usable_bilans", "Bilans annuels exploitables", annual.bilans),
     ]
     for key, label, get, unit in (
         ("sheets", "Fiches d'accompagnement", lambda a: a.volume.total.sheets, ""),

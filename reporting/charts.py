@@ -89,7 +89,7 @@ def posts_map(register):
     tiles = []
     spare = 0
     for row in register.rows:
-        code = row.label.rsplit("(", 1)[-1].rstrip(")")
+        code = row.code
         if code in MAP_POSITIONS:
             col, line = MAP_POSITIONS[code]
         else:
@@ -133,6 +133,11 @@ def posts_map(register):
     return Chart(key="map", title=title, svg="".join(parts))
 
 
+def ranked_chart(ranked):
+    items = [(item.label, item.count, _caption(item.count, item.percent)) for item in ranked.items]
+    return bar_chart(ranked.key, ranked.title, items)
+
+
 def bilan_charts(bilan):
     """Every chart of the bilan, by the key of the table it draws."""
     activity = bilan.activity
@@ -141,4 +146,7 @@ def bilan_charts(bilan):
         charts[table.key] = share_chart(table)
     for table in (activity.rights_requests, activity.care_requests):
         charts[table.key] = requests_chart(table)
+    for ranked in bilan.annual.ranked:
+        if ranked.items:
+            charts[ranked.key] = ranked_chart(ranked)
     return charts

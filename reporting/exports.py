@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import tablib
 
+from .annual import AnnexTable, RankedList
 from .queries import PostsRegister
 from .tables import CountTable, MeanTable, RequestTable, VolumeTable
 
@@ -33,9 +34,17 @@ def _pct(value):
 def grid(table):
     """(title, header, rows) of any table of the bilan; the total row comes last."""
     if isinstance(table, PostsRegister):
-        header = ["Département", "Population des QPV", "Postes", "dont QPV", "dont ruraux", "Médiateurs en poste"]
+        header = [
+            "Département",
+            "Population des QPV",
+            "Postes",
+            "dont QPV",
+            "dont ruraux",
+            "Médiateurs en poste",
+            "Bilans exploitables",
+        ]
         rows = [
-            [r.label, r.qpv_population, r.posts, r.qpv_posts, r.rural_posts, r.active_mediators]
+            [r.label, r.qpv_population, r.posts, r.qpv_posts, r.rural_posts, r.active_mediators, r.usable_bilans]
             for r in (*table.rows, table.total)
         ]
         return f"{table.title} au {table.day:%d/%m/%Y}", header, rows
@@ -60,6 +69,14 @@ def grid(table):
                 line += [cell.count, _pct(cell.percent)]
             line.append(row.total)
             rows.append(line)
+        return table.title, header, rows
+    if isinstance(table, AnnexTable):
+        header = ["Indicateur"] + [f"{c.label} ({c.bilans} bilans)" for c in table.columns]
+        rows = [[row.label, *("" if v is None else v for v in row.values)] for row in table.rows]
+        return table.title, header, rows
+    if isinstance(table, RankedList):
+        header = ["Rang", "Réponse", "Bilans la citant", f"% des {table.bilans} bilans"]
+        rows = [[n, item.label, item.count, _pct(item.percent)] for n, item in enumerate(table.items, start=1)]
         return table.title, header, rows
     raise TypeError(f"Not a table of the bilan: {type(table).__name__}")
 
@@ -115,6 +132,12 @@ def bilan_document(bilan):
         "summary": _plain(bilan.summary),
         "register": _plain(bilan.register),
         "activity": {table.key: _plain(table) for table in bilan.activity.tables} | {"people": bilan.activity.people},
+        "annual": {
+            "bilans": bilan.annual.bilans,
+            "annex": _plain(bilan.annual.annex),
+            "ranked": {ranked.key: _plain(ranked) for ranked in bilan.annual.ranked},
+            "open_answers": {answers.key: _plain(answers) for answers in bilan.annual.answers},
+        },
         "previous_year": (
             {table.key: _plain(table) for table in bilan.previous.tables} | {"people": bilan.previous.people}
             if bilan.previous

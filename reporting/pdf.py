@@ -31,6 +31,7 @@ def render_bilan_html(bilan):
             "map": drawn["map"],
             "register_template": TABLE_TEMPLATES["register"],
             "blocks": table_blocks(bilan.activity.tables, drawn),
+            "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
         },
     )
 

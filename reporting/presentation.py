@@ -7,7 +7,9 @@ TABLE_TEMPLATES = {
     "age": "reporting/tables/mean.html",
     "rights_requests": "reporting/tables/requests.html",
     "care_requests": "reporting/tables/requests.html",
+    "annex": "reporting/tables/annex.html",
 }
+RANKED_TEMPLATE = "reporting/tables/ranked.html"
 COUNT_TABLE_TEMPLATE = "reporting/tables/counts.html"
 # Beyond this many columns a table gets a landscape page in the PDF.
 WIDE_TABLE_COLUMNS = 6
@@ -19,7 +21,9 @@ def table_blocks(tables, drawn):
         {
             "table": table,
             "chart": drawn.get(table.key),
-            "template": TABLE_TEMPLATES.get(table.key, COUNT_TABLE_TEMPLATE),
+            "template": TABLE_TEMPLATES.get(
+                table.key, RANKED_TEMPLATE if hasattr(table, "items") else COUNT_TABLE_TEMPLATE
+            ),
             "wide": len(getattr(table, "columns", ())) > WIDE_TABLE_COLUMNS,
         }
         for table in tables

@@ -17,6 +17,8 @@ class RegisterRow:
     qpv_posts: int
     rural_posts: int
     active_mediators: int
+    usable_bilans: int | None = None
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def posts_register(*, departments, day, post_type=""):
     built = tuple(
         RegisterRow(
             label=f"{row['name']} ({row['code']})",
+            code=row["code"],
             qpv_population=row["qpv_population"],
             posts=row["n_posts"],
             qpv_posts=row["n_qpv"],

@@ -72,6 +72,7 @@ def dashboard(request):
             "map": drawn["map"],
             "register_template": TABLE_TEMPLATES["register"],
             "blocks": table_blocks(bilan.activity.tables, drawn),
+            "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
             "formats": exports.FORMATS,
         },
     )

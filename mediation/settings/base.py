@@ -215,6 +215,9 @@ TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
+# Memory PostgreSQL may use for the sorts and hashes of the regional bilan's grouped queries.
+REPORTING_WORK_MEM_MB = int(os.environ.get("REPORTING_WORK_MEM_MB", "64"))
+
 # The manifest storage rewrites url() inside the DSFR stylesheets, so django-dsfr's integrity
 # hashes would no longer match and browsers would refuse the files.
 DSFR_USE_INTEGRITY_CHECKSUMS = False

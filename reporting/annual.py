@@ -1,0 +1,269 @@
+"""The part of the regional bilan read from the mediators' annual bilans ("Annexe 1"): means
+per usable bilan and shares of mediators, for the region, each territoire, each department
+and each post type, then the ranked lists and the open answers.
+
+What is counted: the bilans of year N that are validated and marked usable. A figure's value
+is the one the mediator declared, or the computed one when she kept it. Figures about one
+mediator are never shown: the smallest column is a department."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from mediation.enums import PostType
+
+from .enums import BilanState, FigureKey
+from .models import AnnualBilan, BilanFigure
+from .tables import mean, percent
+
+# A column drawn from fewer bilans than this would show one or two people's answers: its
+# figures are withheld (statistical secrecy), its number of bilans still shown.
+MIN_BILANS_SHOWN = 3
+
+MEAN_ROWS = (
+    FigureKey.PEOPLE_TOTAL,
+    FigureKey.PEOPLE_QPV,
+    FigureKey.PEOPLE_RIGHTS,
+    FigureKey.PEOPLE_CARE,
+    FigureKey.PEOPLE_SOCIAL_PROTECTION,
+    FigureKey.ACTIONS_PUBLIC,
+    FigureKey.ACTIONS_COCONSTRUCTED,
+    FigureKey.ACTIONS_ATTENDED,
+    FigureKey.PARTNERS_HEALTH,
+    FigureKey.PARTNERS_SOCIAL,
+    FigureKey.PARTNERS_MEDICOSOCIAL,
+)
+# (row key, label, condition on the bilan) — shares of usable bilans.
+SHARE_ROWS = (
+    ("actions_professionals", "Part ayant co-animé des actions pour des professionnels", None),
+    ("cpam_partnership", "Part ayant un partenariat avec la CPAM", Q(cpam_partnership=True)),
+    ("identified_on_ground", "Part identifiée sur le terrain", Q(identified_on_ground=True)),
+    ("missions_known", "Part dont les partenaires connaissent les missions", Q(missions_known=True)),
+    ("partner_bodies", "Part participant à des instances partenariales", Q(partner_bodies=True)),
+    (
+        "professional_project",
+        "Part ayant un projet professionnel défini ou en réflexion",
+        Q(professional_project__code__in=["defined", "emerging"]),
+    ),
+    ("trained", "Part ayant suivi une formation", Q(trained=True)),
+)
+RANKED_LISTS = (
+    ("themes", "Thèmes des actions collectives"),
+    ("coanimating_partner_types", "Types de partenaires ayant co-animé les actions"),
+    ("publics", "Publics et types de partenaires avec qui les médiateurs travaillent"),
+    ("health_needs", "Besoins de santé de la population"),
+    ("barriers", "Freins à l'accès aux soins"),
+)
+OPEN_QUESTIONS = (
+    ("what_helped", "Ce qui a facilité l'action"),
+    ("what_hindered", "Ce qui l'a freinée"),
+    ("what_to_improve", "Ce qu'il faudrait améliorer"),
+)
+
+
+@dataclass(frozen=True)
+class AnnexColumn:
+    key: str
+    label: str
+    bilans: int
+
+    @property
+    def withheld(self):
+        return 0 < self.bilans < MIN_BILANS_SHOWN
+
+
+@dataclass(frozen=True)
+class AnnexRow:
+    key: str
+    label: str
+    kind: str  # "mean" or "share"
+    values: tuple  # one per column: Decimal mean, int percent, or None
+
+
+@dataclass(frozen=True)
+class AnnexTable:
+    key: str
+    title: str
+    columns: tuple
+    rows: tuple
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RankedItem:
+    label: str
+    count: int
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class RankedList:
+    key: str
+    title: str
+    bilans: int
+    items: tuple
+
+
+@dataclass(frozen=True)
+class OpenAnswers:
+    key: str
+    title: str
+    by_department: tuple  # ((department name, (answer, ...)), ...)
+
+
+@dataclass(frozen=True)
+class AnnualPart:
+    bilans: int
+    usable_by_department: dict
+    annex: AnnexTable
+    ranked: tuple
+    answers: tuple
+
+
+def usable_bilans(scope):
+    bilans = AnnualBilan.objects.filter(
+        year=scope.year, department__in=scope.department_ids, usable=True, state=BilanState.VALIDATED
+    )
+    if scope.post_type:
+        bilans = bilans.filter(post_type=scope.post_type)
+    return bilans
+
+
+def _columns(departments):
+    """(key, label, predicate on a (department id, post type) group) of the Annexe 1 columns."""
+    columns = [("total", "Ensemble", lambda dep, kind: True)]
+    territories = {}
+    for dep in departments:
+        territories.setdefault(dep.territory_id, (dep.territory, []))[1].append(dep.pk)
+    for territory, members in territories.values():
+        if len(members) > 1:
+            columns.append(
+                (f"territoire:{territory.code}", territory.name, lambda dep, kind, m=tuple(members): dep in m)
+            )
+    for dep in departments:
+        columns.append((f"departement:{dep.code}", dep.name, lambda d, kind, pk=dep.pk: d == pk))
+    columns.append(("rural", "Postes ruraux", lambda dep, kind: kind == PostType.RURAL))
+    columns.append(("qpv", "Postes QPV", lambda dep, kind: kind == PostType.QPV))
+    return columns
+
+
+def compute_annual(scope, departments):
+    bilans = usable_bilans(scope)
+    share_aggregates = {"n": Count("pk")}
+    for key, _label, condition in SHARE_ROWS:
+        if condition is not None:
+            share_aggregates[key] = Count("pk", filter=condition)
+    groups = {
+        (row.pop("department"), row.pop("post_type")): row
+        for row in bilans.values("department", "post_type").order_by().annotate(**share_aggregates)
+    }
+    value = Coalesce(F("declared"), F("computed"))
+    figures = {}
+    for row in (
+        BilanFigure.objects.filter(bilan__in=bilans)
+        .values("bilan__department", "bilan__post_type", "key")
+        .order_by()
+        .annotate(
+            total=Sum(value),
+            answered=Count("pk", filter=Q(declared__isnull=False) | Q(computed__isnull=False)),
+            positive=Count("pk", filter=Q(declared__gt=0) | Q(declared__isnull=True, computed__gt=0)),
+        )
+    ):
+        figures[(row["bilan__department"], row["bilan__post_type"], row["key"])] = row
+
+    columns, rows = [], []
+    sums = []
+    for key, label, belongs in _columns(departments):
+        members = [group for group in groups if belongs(*group)]
+        n = sum(groups[g]["n"] for g in members)
+        columns.append(AnnexColumn(key, label, n))
+        sums.append((members, n))
+
+    shown = [not column.withheld for column in columns]
+
+    def figure_sum(members, key, field):
+        return sum(figures.get((dep, kind, key), {}).get(field) or 0 for dep, kind in members)
+
+    for key in MEAN_ROWS:
+        rows.append(
+            AnnexRow(
+                key,
+                f"{FigureKey(key).label} (moyenne par bilan)",
+                "mean",
+                tuple(
+                    mean(figure_sum(members, key, "total"), n) if ok else None
+                    for (members, n), ok in zip(sums, shown, strict=True)
+                ),
+            )
+        )
+    for key, label, condition in SHARE_ROWS:
+        if condition is None:  # a figure above zero
+            counts = [figure_sum(members, FigureKey.ACTIONS_PROFESSIONALS, "positive") for members, _n in sums]
+        else:
+            counts = [sum(groups[g][key] for g in members) for members, _n in sums]
+        rows.append(
+            AnnexRow(
+                key,
+                label,
+                "share",
+                tuple(percent(c, n) if ok else None for c, (_m, n), ok in zip(counts, sums, shown, strict=True)),
+            )
+        )
+
+    total_bilans = columns[0].bilans
+    usable_by_department = {}
+    for (dep, _kind), row in groups.items():
+        usable_by_department[dep] = usable_by_department.get(dep, 0) + row["n"]
+
+    annex = AnnexTable(
+        key="annex",
+        title="Annexe 1 — moyennes par bilan exploitable et parts de médiateurs",
+        columns=tuple(columns),
+        rows=tuple(rows),
+        note=(
+            "Bilans annuels validés et exploitables de l'année ; en-tête : nombre de bilans de chaque colonne. "
+            f"« — » : pas de bilan, ou moins de {MIN_BILANS_SHOWN} bilans (chiffres non diffusés pour ne pas "
+            "révéler les réponses d'un médiateur)."
+        ),
+    )
+    return AnnualPart(
+        bilans=total_bilans,
+        usable_by_department=usable_by_department,
+        annex=annex,
+        ranked=tuple(_ranked(bilans, total_bilans)),
+        answers=tuple(_answers(bilans)),
+    )
+
+
+def _ranked(bilans, total):
+    for field, title in RANKED_LISTS:
+        through = AnnualBilan._meta.get_field(field).remote_field.through
+        rows = (
+            through.objects.filter(annualbilan__in=bilans)
+            .values("vocabularyitem__label")
+            .order_by()
+            .annotate(n=Count("annualbilan", distinct=True))
+            .order_by("-n", "vocabularyitem__label")
+        )
+        yield RankedList(
+            key=field,
+            title=title,
+            bilans=total,
+            items=tuple(RankedItem(r["vocabularyitem__label"], r["n"], percent(r["n"], total)) for r in rows),
+        )
+
+
+def _answers(bilans):
+    rows = list(
+        bilans.filter(~Q(what_helped="") | ~Q(what_hindered="") | ~Q(what_to_improve=""))
+        .order_by("department__code", "pk")
+        .values("department__name", *(field for field, _t in OPEN_QUESTIONS))
+    )
+    for field, title in OPEN_QUESTIONS:
+        by_department = {}
+        for row in rows:
+            text = (row[field] or "").strip()
+            if text:
+                by_department.setdefault(row["department__name"], []).append(text)
+        yield OpenAnswers(field, title, tuple((name, tuple(texts)) for name, texts in by_department.items()))
