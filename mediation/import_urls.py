@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import import_views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", import_views.import_list, name="list"),
+    path("<slug:kind>/", import_views.import_upload, name="upload"),
+    path("<slug:kind>/verification/", import_views.import_review, name="review"),
+    path("<slug:kind>/annuler/", import_views.import_cancel, name="cancel"),
+    path("<slug:kind>/termine/", import_views.import_done, name="done"),
+]

@@ -1,0 +1,89 @@
+"""What an import says back: its columns as the template defines them, and its report (rows to
+create, to update, unchanged, and every error with its row, column and reason)."""
+
+from dataclasses import dataclass, field
+
+from .formats import header_key
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the header of the template, e.g. "code_poste"
+    label: str  # what it holds, in French
+    required: bool = False
+    help: str = ""  # accepted values, format
+    aliases: tuple = ()
+
+    @property
+    def header_keys(self):
+        return {self.key, header_key(self.label), *(header_key(a) for a in self.aliases)}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None  # the spreadsheet's row number (headers are row 1); None for the whole file
+    column: str  # a column of the template, "" when the error is not about one cell
+    message: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # side effects, e.g. "2 structures créées"
+    ignored_columns: list = field(default_factory=list)
+    description: str = ""  # how the file was read (format, separator, encoding)
+    applied: bool = False  # True once a confirmed import wrote its rows
+
+    @property
+    def ok(self):
+        return not self.errors
+
+    def error(self, line, column, message):
+        self.errors.append(RowError(line, column, message))
+
+    def sorted_errors(self):
+        return sorted(self.errors, key=lambda e: (e.line or 0, e.column))
+
+    def as_session(self):
+        """Plain data to keep in the session for the page shown after the import."""
+        return {
+            "total": self.total,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "notes": list(self.notes),
+        }
+
+
+def map_headers(headers, columns):
+    """{column key: index in the row}, the headers not recognised, and the file-level errors
+    (a required column missing, a column given twice)."""
+    by_header = {}
+    for column in columns:
+        for key in column.header_keys:
+            by_header.setdefault(key, column)
+    index, ignored, errors = {}, [], []
+    for position, header in enumerate(headers):
+        if not str(header).strip():
+            continue
+        column = by_header.get(header_key(header))
+        if column is None:
+            ignored.append(str(header))
+        elif column.key in index:
+            errors.append(RowError(None, column.key, f"La colonne « {header} » apparaît deux fois."))
+        else:
+            index[column.key] = position
+    for column in columns:
+        if column.required and column.key not in index:
+            errors.append(RowError(None, column.key, f"Colonne obligatoire absente : « {column.key} »."))
+    return index, ignored, errors
+
+
+def cell(row, position):
+    if position is None or position >= len(row.cells):
+        return ""
+    return row.cells[position]

@@ -1,0 +1,293 @@
+"""Running an import: the dry run, then the confirmed import, both all or nothing.
+
+Both run the whole file inside one explicit `transaction.atomic()`: the dry run always rolls it
+back (`set_rollback(True)`), the confirmed import rolls it back as soon as one row is in error,
+so either every row is imported or none. Between the two, the uploaded file waits on the server
+(IMPORT_TEMP_DIR, readable by the app only) under a random token kept in the person's session:
+the confirmation never trusts a second upload, it reads that file again, checks it again and
+runs every check again."""
+
+import datetime
+import logging
+import os
+import re
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import tablib
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from mediation import perms
+from mediation.enums import Role
+
+from . import formats, resources
+from .formats import ImportFileError
+from .report import ImportReport, RowError, cell, map_headers
+from .sheets import COLUMNS as SHEET_COLUMNS
+from .sheets import SheetImport
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "pending_imports"
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+STALE_AFTER = datetime.timedelta(hours=12)
+UNEXPECTED = "L'import a rencontré une erreur inattendue : rien n'a été importé. Réessayez ou contactez l'assistance."
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    slug: str  # in the URL
+    title: str
+    summary: str
+    columns: tuple
+    doc: str  # docs/imports/<doc>
+    template: str  # static/imports/<template>
+    resource: type | None = None  # a django-import-export resource, or None for the sheets' bulk path
+    long_running: bool = False
+
+    def run(self, table, *, user, dry_run, source):
+        allowed = allowed_department_ids(user)
+        if self.resource is None:
+            return SheetImport(table, user=user, allowed_department_ids=allowed, source=source).run(dry_run=dry_run)
+        return run_resource(self, table, user=user, allowed=allowed, dry_run=dry_run)
+
+
+KINDS = {
+    kind.slug: kind
+    for kind in (
+        ImportKind(
+            "postes",
+            "Registre des postes",
+            "Les postes, leur structure et leur titulaire. Une structure inconnue est créée ; un·e titulaire "
+            "sans compte reçoit un compte inactif, sans invitation, rattaché à la structure.",
+            resources.PostResource.columns,
+            "postes.md",
+            "modele-postes.csv",
+            resources.PostResource,
+        ),
+        ImportKind(
+            "structures",
+            "Structures",
+            "Les structures employeuses, reconnues par leur nom et leur commune.",
+            resources.StructureResource.columns,
+            "structures.md",
+            "modele-structures.csv",
+            resources.StructureResource,
+        ),
+        ImportKind(
+            "partenaires",
+            "Répertoire des partenaires",
+            "Les organisations partenaires de chaque département, reconnues par leur nom et leur département.",
+            resources.PartnerResource.columns,
+            "partenaires.md",
+            "modele-partenaires.csv",
+            resources.PartnerResource,
+        ),
+        ImportKind(
+            "communes",
+            "Communes",
+            "La liste de référence des communes (code INSEE, nom, département).",
+            resources.CommuneResource.columns,
+            "communes.md",
+            "modele-communes.csv",
+            resources.CommuneResource,
+        ),
+        ImportKind(
+            "qpv",
+            "Quartiers prioritaires (QPV)",
+            "La liste de référence des QPV et de leurs communes.",
+            resources.QpvResource.columns,
+            "qpv.md",
+            "modele-qpv.csv",
+            resources.QpvResource,
+        ),
+        ImportKind(
+            "fiches",
+            "Fiches d'accompagnement historiques",
+            "Les personnes, leurs fiches et leurs demandes tenues avant l'application : une ligne par demande.",
+            SHEET_COLUMNS,
+            "fiches-historiques.md",
+            "modele-fiches-historiques.csv",
+            None,
+            long_running=True,
+        ),
+    )
+}
+
+
+def allowed_department_ids(user):
+    """None for an administrator (every department), else the ids of the user's departments."""
+    if perms.role_of(user) == Role.ADMIN:
+        return None
+    return set(perms.department_ids(user).values_list("pk", flat=True))
+
+
+# ---------------------------------------------------------------- running
+
+
+def run(kind, upload, *, user, dry_run):
+    """Read `upload` and import it (or only simulate it). Nothing is written unless every row
+    is valid and `dry_run` is False. Never raises for a bad file: the report says what is wrong."""
+    started = time.monotonic()
+    try:
+        table = formats.read_upload(upload)
+    except ImportFileError as error:
+        return ImportReport(errors=[RowError(None, "", str(error))])
+    try:
+        with transaction.atomic():
+            report = kind.run(table, user=user, dry_run=dry_run, source=upload.name)
+            if dry_run or not report.ok:
+                transaction.set_rollback(True)
+            report.applied = not dry_run and report.ok
+    except DatabaseError:
+        logger.exception("Import %s refused by the database", kind.slug)
+        report = ImportReport(total=len(table.rows), errors=[RowError(None, "", UNEXPECTED)])
+    logger.info(
+        "import %s by user %s: %s, %s rows, %s created, %s updated, %s unchanged, %s errors, %.1f s",
+        kind.slug,
+        user.pk,
+        "dry run" if dry_run else ("applied" if report.applied else "refused"),
+        report.total,
+        report.created,
+        report.updated,
+        report.unchanged,
+        len(report.errors),
+        time.monotonic() - started,
+    )
+    return report
+
+
+# What a resource did besides its rows: (said by the dry run, said once imported).
+NOTES = {
+    "structures": ("structure(s) à créer", "structure(s) créée(s)"),
+    "accounts": (
+        "compte(s) de titulaire à créer, inactif(s) et non invité(s)",
+        "compte(s) de titulaire créé(s), inactif(s) et non invité(s)",
+    ),
+    "holdings": ("titulaire(s) à rattacher à leur poste", "titulaire(s) rattaché(s) à leur poste"),
+}
+
+
+def run_resource(kind, table, *, user, allowed, dry_run):
+    """A reference import through its django-import-export resource. The caller holds the outer
+    transaction; the resource runs in a savepoint of it, with a savepoint per row."""
+    report = ImportReport(total=len(table.rows), description=table.description)
+    index, ignored, header_errors = map_headers(table.headers, kind.columns)
+    report.ignored_columns = ignored
+    if header_errors:
+        report.errors.extend(header_errors)
+        return report
+    keys = [column.key for column in kind.columns if column.key in index]
+    dataset = tablib.Dataset(headers=keys)
+    for row in table.rows:
+        dataset.append([cell(row, index[key]) for key in keys])
+    lines = [row.line for row in table.rows]
+    resource = kind.resource(user=user, allowed_department_ids=allowed)
+    resource.lines = lines
+    result = resource.import_data(
+        dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        raise_errors=False,
+        collect_failed_rows=False,
+    )
+    for error in result.base_errors:
+        logger.error("Import %s: %r", kind.slug, error.error)
+        report.error(None, "", UNEXPECTED)
+    for invalid in result.invalid_rows:
+        for key, messages in invalid.error_dict.items():
+            column = "" if key == NON_FIELD_ERRORS else (key if key in index else resource.column_of(key))
+            for message in messages:
+                report.error(lines[invalid.number - 1], column, message)
+    for number, errors in result.row_errors():
+        for error in errors:
+            if isinstance(error.error, ValueError):
+                report.error(lines[number - 1], "", str(error.error))
+            else:
+                logger.error("Import %s, row %s: %r", kind.slug, number, error.error)
+                report.error(lines[number - 1], "", "Cette ligne n'a pas pu être enregistrée.")
+    report.created = result.totals["new"]
+    report.updated = result.totals["update"]
+    report.unchanged = result.totals["skip"]
+    report.notes = [
+        f"{count} {NOTES[name][0 if dry_run else 1]}"
+        for name, count in resource.notes.items()
+        if count and name in NOTES
+    ]
+    return report
+
+
+# ---------------------------------------------------------------- the file between dry run and confirmation
+
+
+def storage_dir():
+    directory = Path(settings.IMPORT_TEMP_DIR or Path(tempfile.gettempdir()) / "mediation-imports")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return directory
+
+
+def _path(token):
+    if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
+        return None
+    return storage_dir() / token
+
+
+def purge_stale_uploads(now=None):
+    """Files left by imports never confirmed nor cancelled (a closed tab) go after STALE_AFTER."""
+    limit = (now or time.time()) - STALE_AFTER.total_seconds()
+    for path in storage_dir().iterdir():
+        if path.is_file() and TOKEN_PATTERN.match(path.name) and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+
+
+def keep_upload(request, kind, upload):
+    """Store the checked file for the dry run and the confirmation; returns its token."""
+    purge_stale_uploads()
+    forget_upload(request, kind)
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as stored:
+        stored.write(upload.content)
+    pending = request.session.get(SESSION_KEY, {})
+    pending[kind.slug] = {
+        "token": token,
+        "name": upload.name,
+        "user": request.user.pk,
+        "at": timezone.now().isoformat(),
+    }
+    request.session[SESSION_KEY] = pending
+    return token
+
+
+def pending_entry(request, kind):
+    entry = request.session.get(SESSION_KEY, {}).get(kind.slug)
+    if not entry or entry.get("user") != request.user.pk:
+        return None
+    return entry
+
+
+def pending_upload(request, kind):
+    """The file waiting for confirmation as (token, Upload), checked again; None without one
+    (or once it is gone). ImportFileError if it no longer passes the checks."""
+    entry = pending_entry(request, kind)
+    path = _path(entry["token"]) if entry else None
+    if path is None or not path.is_file():
+        return None
+    return entry["token"], formats.check_upload(entry["name"], path.read_bytes())
+
+
+def forget_upload(request, kind):
+    pending = request.session.get(SESSION_KEY, {})
+    entry = pending.pop(kind.slug, None)
+    if entry:
+        path = _path(entry.get("token"))
+        if path is not None:
+            path.unlink(missing_ok=True)
+        request.session[SESSION_KEY] = pending

@@ -1,0 +1,497 @@
+"""Historical accompaniment sheets: one row per request (or per sheet without request), in bulk.
+
+Rows sharing (person identifier, post, sheet date) make one sheet; the person is found, or
+created, by (structure of the post, identifier). Names may be missing from historical extracts:
+the person is then recorded as "Personne <identifier>". An identifier "app-<n>", written by the
+caseload export for people recorded without one, finds person n of the same structure.
+
+Every row is read and checked before anything is written, against the reference data loaded in
+a few queries; the writes are bulk inserts and updates (a row-by-row import-export resource
+needs three to five minutes for 50 000 rows of a single model, this path 20 to 30 seconds for
+people, sheets and requests together: see `benchmark_import`). Writes
+are audited in bulk too (one audit entry per record created or updated, with the importer as
+author). Importing the same file twice changes nothing: people, sheets and requests are found by
+their keys, and a request by (domain, type, opening date) within its sheet."""
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from auditlog.models import LogEntry
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accompaniments.audit import log_bulk
+from accompaniments.enums import RequestDomain, RequestStatus
+from accompaniments.models import Beneficiary, Sheet, SheetRequest, search_key
+from mediation.enums import Vocabulary
+from mediation.models import Membership, Post, PostHolding, User
+
+from . import values
+from .formats import thousands
+from .report import Column, ImportReport, cell, map_headers
+from .values import CellError
+
+BATCH_SIZE = 1000
+EARLIEST_DATE = datetime.date(1990, 1, 1)
+PLACEHOLDER_LAST_NAME = "Personne"
+APP_ID = re.compile(r"^app-(\d+)$", re.IGNORECASE)
+
+COLUMNS = (
+    Column("email_mediateur", "E-mail du ou de la médiateur·rice", True, "Adresse de son compte dans l'application."),
+    Column("code_poste", "Code du poste", True, "Le poste sur lequel la fiche a été ouverte."),
+    Column("date_fiche", "Date de la fiche", True, "JJ/MM/AAAA : le jour où la fiche a été ouverte."),
+    Column(
+        "identifiant_personne",
+        "Identifiant de la personne",
+        True,
+        "Identifiant stable de la personne dans vos fichiers (le même sur toutes ses lignes).",
+        aliases=("identifiant", "id_personne"),
+    ),
+    Column("nom", "Nom de la personne", help="Facultatif : à défaut, « Personne <identifiant> »."),
+    Column("prenom", "Prénom de la personne", help="Facultatif."),
+    Column("sexe", "Sexe", help="Femme · Homme · Non binaire (ou F, H)."),
+    Column("age", "Âge", help="Âge à la date de la fiche ; à défaut, calculé depuis l'année de naissance."),
+    Column("annee_naissance", "Année de naissance", help="AAAA."),
+    Column("qpv", "Habite en QPV", help="oui · non."),
+    Column("ressources", "Ressources", help="Une valeur de la liste des ressources du bilan."),
+    Column(
+        "connu_par",
+        "Comment la personne a connu le médiateur",
+        help="Une valeur de la liste du bilan (Aller vers, Bouche-à-oreille…).",
+        aliases=("comment_connu",),
+    ),
+    Column("mode_contact", "Mode de contact", help="Permanence · Domicile · Téléphone…"),
+    Column("domaine", "Domaine de la demande", help="Accès aux droits · Accès aux soins ; vide si aucune demande."),
+    Column("type_demande", "Type de demande", help="Une valeur de la liste du domaine."),
+    Column("etat", "État de la demande", help="en cours · résolue · non résolue."),
+    Column("date_ouverture", "Date d'ouverture de la demande", help="JJ/MM/AAAA ; à défaut, la date de la fiche."),
+    Column(
+        "date_cloture", "Date de clôture de la demande", help="Obligatoire pour une demande résolue ou non résolue."
+    ),
+)
+HEADERS = [c.key for c in COLUMNS]
+# Sheet fields the file may set, and the column each comes from.
+SHEET_FIELDS = {
+    "mediator_id": "email_mediateur",
+    "sex_id": "sexe",
+    "age": "age",
+    "lives_in_qpv": "qpv",
+    "resources_id": "ressources",
+    "came_via_id": "connu_par",
+    "contact_mode_id": "mode_contact",
+}
+REQUEST_COLUMNS = ("domaine", "type_demande", "etat", "date_ouverture", "date_cloture")
+
+DOMAINS = values.enum_choices(
+    RequestDomain,
+    name="domaine",
+    aliases={"droits": RequestDomain.RIGHTS, "soins": RequestDomain.CARE, "accès droits": RequestDomain.RIGHTS},
+)
+STATUSES = values.enum_choices(
+    RequestStatus,
+    name="état",
+    aliases={
+        "résolu": RequestStatus.RESOLVED,
+        "non résolue": RequestStatus.UNRESOLVED,
+        "non résolu": RequestStatus.UNRESOLVED,
+        "abandon": RequestStatus.UNRESOLVED,
+        "refus": RequestStatus.UNRESOLVED,
+        "en cours de traitement": RequestStatus.IN_PROGRESS,
+    },
+)
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    post: Post
+    opened_on: datetime.date
+    external_id: str
+    last_name: str
+    first_name: str
+    birth_year: int | None
+    sheet: dict  # the SHEET_FIELDS the file gives
+    request: dict | None  # domain, kind_id, status, opened_on, closed_on
+    stored_request: dict | None = None  # the stored request this row matches
+    request_changes: dict = field(default_factory=dict)
+
+    @property
+    def person_key(self):
+        return (self.post.structure_id, self.external_id)
+
+    @property
+    def sheet_key(self):
+        return (self.post.structure_id, self.external_id, self.post.pk, self.opened_on)
+
+
+@dataclass
+class PlannedSheet:
+    rows: list = field(default_factory=list)
+    existing: dict | None = None  # the stored sheet's values, or None for a new sheet
+    changes: dict = field(default_factory=dict)
+    instance: Sheet | None = None
+
+
+class SheetImport:
+    def __init__(self, table, *, user, allowed_department_ids=None, source=""):
+        self.table = table
+        self.user = user
+        self.allowed = None if allowed_department_ids is None else set(allowed_department_ids)
+        self.source = source
+        self.report = ImportReport(total=len(table.rows), description=table.description)
+
+    # ------------------------------------------------------------ entry point
+
+    def run(self, *, dry_run):
+        """Check every row, count what would change, and unless `dry_run` (or on any error)
+        write it. The caller holds the transaction and rolls it back on errors."""
+        index, ignored, header_errors = map_headers(self.table.headers, COLUMNS)
+        self.report.ignored_columns = ignored
+        if header_errors:
+            self.report.errors.extend(header_errors)
+            return self.report
+        self.index = index
+        self._load_references()
+        rows = [parsed for parsed in (self._parse(row) for row in self.table.rows) if parsed is not None]
+        sheets = self._group(rows)
+        if self.report.errors:
+            return self.report
+        people = self._plan(sheets, dry_run=dry_run)
+        if not dry_run and not self.report.errors:
+            self._write(people, sheets)
+            self.report.applied = True
+        return self.report
+
+    # ------------------------------------------------------------ reading
+
+    def _load_references(self):
+        posts_codes, emails = set(), set()
+        for row in self.table.rows:
+            posts_codes.add(str(cell(row, self.index["code_poste"])).strip())
+            emails.add(str(cell(row, self.index["email_mediateur"])).strip().lower())
+        self.posts = {
+            p.code: p for p in Post.objects.filter(code__in=posts_codes).select_related("department", "structure")
+        }
+        self.users = {
+            u.email_key: u for u in User.objects.annotate(email_key=Lower("email")).filter(email_key__in=emails)
+        }
+        post_ids = [p.pk for p in self.posts.values()]
+        self.held = set(PostHolding.objects.filter(post__in=post_ids).values_list("post_id", "mediator_id"))
+        self.members = set(
+            Membership.objects.filter(user__in=self.users.values()).values_list("user_id", "structure_id")
+        )
+        self.sex = values.vocabulary_choices(
+            Vocabulary.SEX, name="sexe", aliases={"F": "female", "H": "male", "Féminin": "female", "Masculin": "male"}
+        )
+        self.resources = values.vocabulary_choices(Vocabulary.RESOURCES, name="ressource")
+        self.came_via = values.vocabulary_choices(Vocabulary.CAME_VIA, name="valeur")
+        self.contact_modes = values.vocabulary_choices(Vocabulary.CONTACT_MODE, name="mode de contact")
+        self.kinds = {
+            RequestDomain.RIGHTS: values.vocabulary_choices(Vocabulary.RIGHTS_REQUEST, name="type de demande"),
+            RequestDomain.CARE: values.vocabulary_choices(Vocabulary.CARE_REQUEST, name="type de demande"),
+        }
+        self.today = timezone.localdate()
+
+    def _get(self, row, key):
+        position = self.index.get(key)
+        return cell(row, position) if position is not None else ""
+
+    def _has(self, key):
+        return key in self.index
+
+    def _date(self, raw, errors, column, *, required=False):
+        try:
+            day = values.date(raw, required=required)
+        except CellError as error:
+            errors.append((column, str(error)))
+            return None
+        if day is not None and not EARLIEST_DATE <= day <= self.today:
+            errors.append((column, f"La date {day:%d/%m/%Y} est hors de la période possible."))
+            return None
+        return day
+
+    def _parse(self, row):
+        errors = []
+
+        def read(column, reader, **options):
+            try:
+                return reader(self._get(row, column), **options)
+            except CellError as error:
+                errors.append((column, str(error)))
+                return None
+
+        email = read("email_mediateur", values.email, required=True)
+        mediator = self.users.get(email) if email else None
+        if email and mediator is None:
+            errors.append(
+                ("email_mediateur", f"Aucun compte n'a l'adresse {email} : importez d'abord le registre des postes.")
+            )
+        code = read("code_poste", values.text, required=True)
+        post = self.posts.get(code) if code else None
+        if code and post is None:
+            errors.append(("code_poste", f"Poste inconnu : « {code} »."))
+        elif post is not None and self.allowed is not None and post.department_id not in self.allowed:
+            errors.append(("code_poste", f"Le poste {code} est dans un département hors de votre périmètre."))
+        elif post is not None and mediator is not None:
+            if (post.pk, mediator.pk) not in self.held and (mediator.pk, post.structure_id) not in self.members:
+                errors.append(
+                    (
+                        "email_mediateur",
+                        f"{email} n'a jamais tenu le poste {code} et n'appartient pas à sa structure.",
+                    )
+                )
+        opened_on = self._date(self._get(row, "date_fiche"), errors, "date_fiche", required=True)
+        external_id = read("identifiant_personne", values.text, required=True, max_length=100)
+        last_name = read("nom", values.text, max_length=150) or ""
+        first_name = read("prenom", values.text, max_length=150) or ""
+        birth_year = read("annee_naissance", values.integer, minimum=1900, maximum=self.today.year)
+        sheet = {}
+        if mediator is not None:
+            sheet["mediator_id"] = mediator.pk
+        if self._has("sexe"):
+            sheet["sex_id"] = getattr(read("sexe", self.sex), "pk", None)
+        if self._has("age") or self._has("annee_naissance"):
+            age = read("age", values.integer, minimum=0, maximum=130)
+            if age is None and birth_year and opened_on:
+                age = opened_on.year - birth_year
+                if not 0 <= age <= 130:
+                    errors.append(("annee_naissance", "L'année de naissance ne va pas avec la date de la fiche."))
+            sheet["age"] = age
+        if self._has("qpv"):
+            sheet["lives_in_qpv"] = read("qpv", values.yes_no)
+        if self._has("ressources"):
+            sheet["resources_id"] = getattr(read("ressources", self.resources), "pk", None)
+        if self._has("connu_par"):
+            sheet["came_via_id"] = getattr(read("connu_par", self.came_via), "pk", None)
+        if self._has("mode_contact"):
+            sheet["contact_mode_id"] = getattr(read("mode_contact", self.contact_modes), "pk", None)
+        request = self._parse_request(row, opened_on, read, errors)
+        for column, message in errors:
+            self.report.error(row.line, column, message)
+        if errors:
+            return None
+        return ParsedRow(
+            line=row.line,
+            post=post,
+            opened_on=opened_on,
+            external_id=external_id,
+            last_name=last_name,
+            first_name=first_name,
+            birth_year=birth_year,
+            sheet=sheet,
+            request=request,
+        )
+
+    def _parse_request(self, row, sheet_date, read, errors):
+        if all(values.is_empty(self._get(row, c)) for c in REQUEST_COLUMNS):
+            return None
+        domain = read("domaine", DOMAINS, required=True)
+        kind = read("type_demande", self.kinds[domain], required=True) if domain else None
+        status = read("etat", STATUSES, required=True)
+        opened_on = self._date(self._get(row, "date_ouverture"), errors, "date_ouverture") or sheet_date
+        closed_on = self._date(self._get(row, "date_cloture"), errors, "date_cloture")
+        if status == RequestStatus.IN_PROGRESS and closed_on:
+            errors.append(("date_cloture", "Une demande en cours n'a pas de date de clôture."))
+        elif status in (RequestStatus.RESOLVED, RequestStatus.UNRESOLVED) and closed_on is None:
+            if "date_cloture" not in {c for c, _ in errors}:
+                errors.append(("date_cloture", "Une demande résolue ou non résolue a une date de clôture."))
+        elif closed_on and opened_on and closed_on < opened_on:
+            errors.append(("date_cloture", "La date de clôture précède l'ouverture de la demande."))
+        if kind is None or status is None:
+            return None
+        return {
+            "domain": domain,
+            "kind_id": kind.pk,
+            "status": status,
+            "opened_on": opened_on,
+            "closed_on": closed_on,
+        }
+
+    def _group(self, rows):
+        """Rows by sheet; the rows of one sheet must agree on the sheet's fields."""
+        sheets = {}
+        for row in rows:
+            planned = sheets.setdefault(row.sheet_key, PlannedSheet())
+            if planned.rows:
+                first = planned.rows[0]
+                for name, value in row.sheet.items():
+                    if first.sheet.get(name) != value:
+                        self.report.error(
+                            row.line,
+                            SHEET_FIELDS[name],
+                            f"Différent de la ligne {first.line}, qui décrit la même fiche "
+                            "(même personne, même poste, même date).",
+                        )
+            planned.rows.append(row)
+        return sheets
+
+    # ------------------------------------------------------------ planning
+
+    def _plan(self, sheets, *, dry_run):
+        """Match people, sheets and requests with what is stored; count rows to create, update
+        or leave. Returns {person key: Beneficiary (new, unsaved) or pk (stored)}."""
+        structure_ids = {key[0] for key in sheets}
+        people = {}
+        if structure_ids:
+            stored = Beneficiary.objects.filter(structure_id__in=structure_ids).exclude(external_id="")
+            for pk, structure_id, external_id in stored.values_list("pk", "structure_id", "external_id"):
+                people[(structure_id, external_id)] = pk
+            app_ids = {
+                int(match.group(1)): key
+                for key in {(k[0], k[1]) for k in sheets}
+                if key not in people and (match := APP_ID.match(key[1]))
+            }
+            if app_ids:
+                without_id = Beneficiary.objects.filter(structure_id__in=structure_ids, external_id="")
+                for pk, structure_id in without_id.values_list("pk", "structure_id"):
+                    key = app_ids.get(pk)
+                    if key is not None and key[0] == structure_id:
+                        people[key] = pk
+        # The stored sheets and requests of the file's posts, in two queries that follow the
+        # indexes (post, then sheet), with no list of thousands of ids sent to the database and
+        # no join a planner could get wrong on tables just filled: what is not about the file's
+        # people is left out here.
+        post_ids = {key[2] for key in sheets}
+        known = set(people.values())
+        stored_sheets = {}
+        sheet_fields = ["pk", "beneficiary_id", "post_id", "opened_on", *SHEET_FIELDS]
+        for stored_sheet in Sheet.objects.filter(post_id__in=post_ids).order_by("pk").values(*sheet_fields).iterator():
+            if stored_sheet["beneficiary_id"] in known:
+                key = (stored_sheet["beneficiary_id"], stored_sheet["post_id"], stored_sheet["opened_on"])
+                stored_sheets.setdefault(key, stored_sheet)
+        stored_requests = defaultdict(list)
+        if stored_sheets:
+            kept = {s["pk"] for s in stored_sheets.values()}
+            requests = SheetRequest.objects.filter(sheet__post_id__in=post_ids).order_by("pk")
+            for request in requests.values("pk", "sheet_id", "domain", "kind_id", "opened_on", "status", "closed_on"):
+                if request["sheet_id"] in kept:
+                    stored_requests[request["sheet_id"]].append(request)
+
+        new_people = {}
+        for key, planned in sheets.items():
+            person_key = key[:2]
+            first = planned.rows[0]
+            person_pk = people.get(person_key)
+            if person_pk is None and person_key not in new_people:
+                new_people[person_key] = self._new_person(planned.rows)
+            existing = stored_sheets.get((person_pk, first.post.pk, first.opened_on)) if person_pk else None
+            planned.existing = existing
+            if existing is not None:
+                planned.changes = {n: v for n, v in first.sheet.items() if existing[n] != v}
+            self._plan_requests(planned, stored_requests.get(existing["pk"], []) if existing else [])
+        people.update(new_people)
+        counts = (
+            (len(new_people), "personne(s) à créer", "personne(s) créée(s)"),
+            (sum(1 for p in sheets.values() if p.existing is None), "fiche(s) à créer", "fiche(s) créée(s)"),
+            (sum(1 for p in sheets.values() if p.changes), "fiche(s) à mettre à jour", "fiche(s) mise(s) à jour"),
+        )
+        self.report.notes = [f"{thousands(n)} {planned if dry_run else done}" for n, planned, done in counts if n]
+        return people
+
+    def _new_person(self, rows):
+        first = rows[0]
+        last_name = next((r.last_name for r in rows if r.last_name), "")
+        first_name = next((r.first_name for r in rows if r.first_name), "")
+        if not last_name and not first_name:
+            last_name, first_name = PLACEHOLDER_LAST_NAME, first.external_id[:150]
+        return Beneficiary(
+            structure_id=first.post.structure_id,
+            referent_id=first.sheet.get("mediator_id"),
+            last_name=last_name,
+            first_name=first_name,
+            name_key=search_key(last_name, first_name),
+            birth_year=next((r.birth_year for r in rows if r.birth_year), None),
+            sex_id=first.sheet.get("sex_id"),
+            lives_in_qpv=first.sheet.get("lives_in_qpv"),
+            resources_id=first.sheet.get("resources_id"),
+            came_via_id=first.sheet.get("came_via_id"),
+            external_id=first.external_id,
+        )
+
+    def _plan_requests(self, planned, stored):
+        """Pair the file's requests with the stored ones of the same (domain, type, opening date),
+        in order; mark each row created, updated or unchanged."""
+        available = defaultdict(list)
+        for request in stored:
+            available[(request["domain"], request["kind_id"], request["opened_on"])].append(request)
+        report = self.report
+        for position, row in enumerate(planned.rows):
+            sheet_changed = position == 0 and bool(planned.changes)
+            if planned.existing is None:
+                report.created += 1
+                continue
+            if row.request is None:
+                report.updated += sheet_changed
+                report.unchanged += not sheet_changed
+                continue
+            match = available[(row.request["domain"], row.request["kind_id"], row.request["opened_on"])]
+            if not match:
+                report.created += 1
+                continue
+            stored_request = match.pop(0)
+            row.stored_request = stored_request
+            row.request_changes = {
+                n: row.request[n] for n in ("status", "closed_on") if stored_request[n] != row.request[n]
+            }
+            if row.request_changes or sheet_changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+
+    # ------------------------------------------------------------ writing
+
+    def _write(self, people, sheets):
+        created_people = [p for p in people.values() if isinstance(p, Beneficiary)]
+        Beneficiary.objects.bulk_create(created_people, batch_size=BATCH_SIZE)
+        new_sheets, changed_sheets = [], []
+        for key, planned in sheets.items():
+            first = planned.rows[0]
+            if planned.existing is None:
+                person = people[key[:2]]
+                planned.instance = Sheet(
+                    beneficiary_id=person.pk if isinstance(person, Beneficiary) else person,
+                    post_id=first.post.pk,
+                    opened_on=first.opened_on,
+                    **first.sheet,
+                )
+                new_sheets.append(planned.instance)
+            elif planned.changes:
+                sheet = Sheet(pk=planned.existing["pk"], **{n: planned.existing[n] for n in SHEET_FIELDS})
+                for name, value in planned.changes.items():
+                    setattr(sheet, name, value)
+                changed_sheets.append(sheet)
+        Sheet.objects.bulk_create(new_sheets, batch_size=BATCH_SIZE)
+        if changed_sheets:
+            fields = sorted({n for p in sheets.values() for n in p.changes})
+            Sheet.objects.bulk_update(changed_sheets, [f.removesuffix("_id") for f in fields], batch_size=BATCH_SIZE)
+        new_requests, changed_requests = [], []
+        for planned in sheets.values():
+            sheet_pk = planned.instance.pk if planned.instance is not None else planned.existing["pk"]
+            for row in planned.rows:
+                if row.request is None:
+                    continue
+                if row.stored_request is None:
+                    new_requests.append(SheetRequest(sheet_id=sheet_pk, **row.request))
+                elif row.request_changes:
+                    request = SheetRequest(pk=row.stored_request["pk"], **row.request, sheet_id=sheet_pk)
+                    request.follow_up_on = None
+                    changed_requests.append(request)
+        SheetRequest.objects.bulk_create(new_requests, batch_size=BATCH_SIZE)
+        if changed_requests:
+            SheetRequest.objects.bulk_update(
+                changed_requests, ["status", "closed_on", "follow_up_on"], batch_size=BATCH_SIZE
+            )
+        extra = {"import": self.source}
+        log_bulk(
+            Beneficiary, [p.pk for p in created_people], action=LogEntry.Action.CREATE, actor=self.user, extra=extra
+        )
+        log_bulk(Sheet, [s.pk for s in new_sheets], action=LogEntry.Action.CREATE, actor=self.user, extra=extra)
+        log_bulk(Sheet, [s.pk for s in changed_sheets], action=LogEntry.Action.UPDATE, actor=self.user, extra=extra)
+        log_bulk(
+            SheetRequest, [r.pk for r in new_requests], action=LogEntry.Action.CREATE, actor=self.user, extra=extra
+        )
+        log_bulk(
+            SheetRequest, [r.pk for r in changed_requests], action=LogEntry.Action.UPDATE, actor=self.user, extra=extra
+        )
