@@ -6,7 +6,7 @@ import unicodedata
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 
 from mediation import perms
@@ -90,12 +90,16 @@ class SheetQuerySet(models.QuerySet):
 
     def with_next_follow_up(self):
         """Annotate `next_follow_up_on`, the earliest follow-up of the sheet's open requests (None
-        without one). A subquery per sheet rather than a join and GROUP BY over the whole caseload."""
+        without one). A subquery per sheet rather than a join and GROUP BY over the whole caseload;
+        MIN and not ORDER BY … LIMIT 1, which lets SQLite walk the (status, follow_up_on) index for
+        every sheet instead of the sheet's own few requests."""
         earliest = (
             SheetRequest.objects.open()
-            .filter(sheet=OuterRef("pk"), follow_up_on__isnull=False)
-            .order_by("follow_up_on")
-            .values("follow_up_on")[:1]
+            .filter(sheet=OuterRef("pk"))
+            .order_by()
+            .values("sheet")
+            .annotate(earliest=Min("follow_up_on"))
+            .values("earliest")
         )
         return self.annotate(next_follow_up_on=Subquery(earliest))
 
@@ -340,3 +344,23 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"Contact du {self.date:%d/%m/%Y}"
+
+
+class RetentionNotice(models.Model):
+    """The structure's managers were told on `warned_on` that this person, without activity,
+    would be anonymised RETENTION_WARNING_DAYS later (accompaniments.personal_data)."""
+
+    beneficiary = models.ForeignKey(
+        Beneficiary, on_delete=models.CASCADE, related_name="retention_notices", verbose_name="personne accompagnée"
+    )
+    warned_on = models.DateField("prévenu le")
+    last_activity_on = models.DateField("dernière activité le")
+
+    class Meta:
+        verbose_name = "avertissement avant anonymisation"
+        verbose_name_plural = "avertissements avant anonymisation"
+        ordering = ["-warned_on", "pk"]
+        indexes = [models.Index(fields=["beneficiary", "warned_on"], name="retention_notice_person_day")]
+
+    def __str__(self):
+        return f"Avertissement du {self.warned_on:%d/%m/%Y}"

@@ -3,45 +3,77 @@ from django.urls import reverse
 from . import perms
 from .enums import Role
 
+# The main menu of each role: an entry is (label, URL name), or (label, [entries]) for a
+# drop-down group, so that a long menu stays on one line.
+ACTIVITY = [
+    ("Partenaires", "partners:my_partners"),
+    ("Aller-vers", "partners:outreach_list"),
+    ("Actions collectives", "partners:action_list"),
+]
 NAVIGATION = {
     Role.MEDIATOR: [
         ("Mes accompagnements", "accompaniments:home"),
         ("À relancer", "accompaniments:follow_ups"),
         ("Personnes", "accompaniments:beneficiary_list"),
+        ("Orientations reçues", "partners:referral_inbox"),
+        ("Mon activité", [*ACTIVITY, ("Exporter mes fiches", "accompaniments:caseload_export")]),
         ("Mon bilan annuel", "campaigns:my_bilans"),
     ],
     Role.STRUCTURE_MANAGER: [
         ("Ma structure", "mediation:structure_home"),
+        ("Accompagnements", "accompaniments:home"),
+        ("À relancer", "accompaniments:follow_ups"),
         ("Personnes", "accompaniments:beneficiary_list"),
-        ("Transfert de suivi", "accompaniments:caseload_transfer"),
+        ("Orientations reçues", "partners:referral_inbox"),
+        (
+            "Activité de la structure",
+            [
+                ("Annuaire des partenaires", "partners:partner_list"),
+                ("Aller-vers", "partners:outreach_list"),
+                ("Actions collectives", "partners:action_list"),
+                ("Transfert de suivi", "accompaniments:caseload_transfer"),
+                ("Exporter les fiches", "accompaniments:caseload_export"),
+            ],
+        ),
     ],
     Role.COORDINATOR: [
-        ("Postes", "mediation:post_register"),
         ("Tableau de bord", "reporting:dashboard"),
         ("Campagnes de bilans", "campaigns:campaign_list"),
-        ("Invitations", "mediation:invitation_list"),
+        ("Postes", "mediation:post_register"),
+        ("Orientations à attribuer", "partners:referral_routing"),
+        (
+            "Administration",
+            [
+                ("Invitations", "mediation:invitation_list"),
+                ("Annuaire des partenaires", "partners:partner_list"),
+                ("Imports", "imports:list"),
+            ],
+        ),
     ],
     Role.READER: [("Tableau de bord", "reporting:dashboard")],
-    Role.ADMIN: [
-        ("Postes", "mediation:post_register"),
-        ("Tableau de bord", "reporting:dashboard"),
-        ("Campagnes de bilans", "campaigns:campaign_list"),
-        ("Invitations", "mediation:invitation_list"),
-    ],
 }
+NAVIGATION[Role.ADMIN] = NAVIGATION[Role.COORDINATOR]
+
+
+def _entries(entries, path):
+    items = []
+    for label, target in entries:
+        if isinstance(target, list):
+            children = _entries(target, path)
+            items.append({"label": label, "children": children, "current": any(c["current"] for c in children)})
+        else:
+            url = reverse(target)
+            items.append({"label": label, "url": url, "current": path == url})
+    return items
 
 
 def navigation(request):
     """The main menu of the current role, with the entry of the current page marked."""
     user = getattr(request, "user", None)
     role = perms.role_of(user) if user is not None else None
-    items = []
-    for label, url_name in NAVIGATION.get(role, []):
-        url = reverse(url_name)
-        items.append({"label": label, "url": url, "current": request.path == url})
     membership = perms.membership_of(user) if user is not None else None
     return {
-        "nav_items": items,
+        "nav_items": _entries(NAVIGATION.get(role, []), request.path),
         "current_role_label": membership.get_role_display() if membership else "",
         "current_scope_label": membership.scope_label if membership else "",
         "is_admin_site_user": bool(user and user.is_authenticated and user.is_staff),

@@ -57,8 +57,10 @@ urlpatterns = [
     path("", include((core_patterns, "mediation"))),
     path("accompagnements/", include("accompaniments.urls")),
     path("partenaires/", include("partners.urls")),
+    path("orientation/", include("partners.public_urls")),
     path("bilans/", include("reporting.urls")),
     path("campagnes/", include("reporting.campaign_urls")),
+    path("imports/", include("mediation.import_urls")),
     path("admin/", admin_urls),
 ]
 

@@ -30,6 +30,7 @@ class Command(BaseCommand):
             seed_accounts(self)
             seed_totp(self)
             seed_sheets(self)
+            seed_partners(self)
             seed_campaigns(self)
         self.print_summary()
         self.print_accounts()
@@ -216,6 +217,14 @@ def seed_sheets(cmd):
     created = demo.seed_demo_year(year=data.DEMO_YEAR, total_sheets=data.DEMO_SHEETS)
     if created:
         cmd.stats[("Créations", f"fiches d'accompagnement {data.DEMO_YEAR}")] += created
+
+
+def seed_partners(cmd):
+    """Partners, each mediator's own partners, referrals, outreach and collective actions."""
+    from partners import demo
+
+    for label, count in demo.seed(year=data.DEMO_YEAR).items():
+        cmd.stats[("Créations", label)] += count
 
 
 def seed_campaigns(cmd):
