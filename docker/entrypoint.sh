@@ -34,5 +34,5 @@ python manage.py migrate --noinput
 exec gunicorn mediation.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
     --workers "${GUNICORN_WORKERS:-3}" \
-    --timeout "${GUNICORN_TIMEOUT:-60}" \
+    --timeout "${GUNICORN_TIMEOUT:-180}" \
     --access-logfile -
