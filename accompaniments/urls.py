@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import beneficiary_views, views
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("fiches/nouvelle/", views.sheet_create, name="sheet_create"),
     path("fiches/<int:pk>/", views.sheet_detail, name="sheet_detail"),
     path("fiches/<int:pk>/modifier/", views.sheet_update, name="sheet_update"),
+    path("fiches/<int:pk>/contacts/", views.contact_add, name="contact_add"),
     path("fiches/demande-vide/", views.request_form_row, name="request_form_row"),
     path("demandes/<int:pk>/cloturer/", views.request_close, name="request_close"),
     # People (beneficiary_views.py)
@@ -21,4 +22,5 @@ urlpatterns = [
     path("personnes/<int:pk>/fusionner/", beneficiary_views.beneficiary_merge, name="beneficiary_merge"),
     path("personnes/<int:pk>/journal/", beneficiary_views.beneficiary_log, name="beneficiary_log"),
     path("transfert-de-suivi/", beneficiary_views.caseload_transfer, name="caseload_transfer"),
+    path("", include("accompaniments.personal_data_urls")),
 ]

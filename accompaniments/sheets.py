@@ -1,0 +1,50 @@
+"""Writes on accompaniment sheets. Each function is one transaction: a sheet is saved with its
+requests and its first contact, or not at all."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import F
+
+from .models import Contact, Sheet, SheetRequest
+from .sheet_forms import BaseRequestFormSet, SheetForm
+
+
+@transaction.atomic
+def create_sheet(*, form: SheetForm, requests: BaseRequestFormSet) -> Sheet:
+    """Save a new sheet (with the person's situation as typed, her sex and her age on the day),
+    its requests and the contact that opened it."""
+    sheet = form.save(commit=False)
+    beneficiary = sheet.beneficiary
+    sheet.submission_key = form.cleaned_data["submission_key"]
+    sheet.sex_id = beneficiary.sex_id
+    sheet.age = beneficiary.age_on(sheet.opened_on)
+    sheet.save()
+    form.save_m2m()
+    requests.instance = sheet
+    requests.save()
+    Contact.objects.create(sheet=sheet, date=sheet.opened_on, mode_id=sheet.contact_mode_id)
+    return sheet
+
+
+@transaction.atomic
+def update_sheet(*, form: SheetForm, requests: BaseRequestFormSet) -> Sheet:
+    """Save an edited sheet and its requests. Raises StaleEdit, writing nothing, if the sheet
+    changed since the form was opened (its version is bumped by every save, requests included)."""
+    sheet = form.save(commit=False)
+    if "opened_on" in form.changed_data:
+        age = sheet.beneficiary.age_on(sheet.opened_on)
+        if age is not None:
+            sheet.age = age
+    sheet.save()
+    form.save_m2m()
+    requests.save()
+    return sheet
+
+
+@transaction.atomic
+def close_request(sheet_request: SheetRequest, *, resolved: bool, on: datetime.date) -> None:
+    """Close an open request. The sheet's version moves too, so that a form still open on the
+    sheet cannot put the request back in progress."""
+    sheet_request.resolve(on=on, resolved=resolved)
+    Sheet.objects.filter(pk=sheet_request.sheet_id).update(version=F("version") + 1)
