@@ -398,6 +398,7 @@ def _render_sheet_detail(request, sheet, *, contact_form=None):
             "sheet": sheet,
             "rows": rows,
             "contacts": list(sheet.contacts.all()),
+            "orientations": list(sheet.orientations.select_related("partner")),
             "contact_form": contact_form or ContactForm(sheet=sheet),
             "today": timezone.localdate(),
             "breadcrumb_data": _breadcrumb(

@@ -1,5 +1,7 @@
 """The sheet page: what it shows, closing a request, logging a contact, and the audit trail."""
 
+import datetime
+
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -8,8 +10,11 @@ from django.urls import reverse
 from accompaniments.enums import RequestStatus
 from accompaniments.models import Contact, Sheet, SheetRequest
 from mediation.enums import Vocabulary
+from partners.enums import PartnerType
+from partners.models import Orientation
 from tests.accompaniments.factories import ContactFactory, SheetFactory, SheetRequestFactory, item
 from tests.accompaniments.sheet_fixtures import Team, days_ago, request_row, sheet_data, today, update_data
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +200,20 @@ def test_creating_and_editing_a_sheet_is_logged_without_any_value(client, team):
         stored = f"{entry.changes} {entry.object_repr}"
         for secret in ("diabète", "Dossier CSS", "Revu", team.person.last_name):
             assert secret not in stored
+
+
+def test_the_sheet_page_lists_its_orientations_and_offers_to_orient(client):
+    sheet = SheetFactory(opened_on=datetime.date(2024, 3, 15))
+    MembershipFactory(user=sheet.mediator, structure=sheet.beneficiary.structure)
+    Orientation.objects.create(
+        sheet=sheet,
+        mediator=sheet.mediator,
+        post=sheet.post,
+        partner_type=PartnerType.CPAM,
+        date=datetime.date(2024, 3, 20),
+        reason="Ouverture de droits",
+    )
+    client.force_login(sheet.mediator)
+    page = client.get(reverse("accompaniments:sheet_detail", args=[sheet.pk])).content.decode()
+    assert "Orienter vers un partenaire" in page
+    assert "20/03/2024" in page
