@@ -60,7 +60,9 @@ def test_a_coordinator_fixes_a_register_after_the_dry_run_and_imports_it(new_pag
     page = logged_in_page(new_page, live_server, coordinator)
 
     page.goto("/postes/")
-    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Imports").click()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    menu.get_by_role("button", name="Administration").click()
+    menu.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Imports")
     page.get_by_role("link", name="Registre des postes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer : Registre des postes")

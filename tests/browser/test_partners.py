@@ -85,7 +85,9 @@ def test_a_mediator_logs_a_collective_action_with_two_partners(new_page, lille_m
     PartnerFactory(name="CPAM de Lille-Douai", partner_type=PartnerType.CPAM)
     page = new_page()
     log_in(page, lille_mediator.email)
-    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Actions collectives").click()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    menu.get_by_role("button", name="Mon activité").click()
+    menu.get_by_role("link", name="Actions collectives").click()
     page.get_by_role("link", name="Nouvelle action").click()
 
     page.get_by_label("Date").fill("2025-03-20")
