@@ -129,11 +129,16 @@ def beneficiary_list(request):
         count = matches.count()
         context.update(searched=True, results=list(matches[:SEARCH_LIMIT]), count=count, limit=SEARCH_LIMIT)
     else:
+        # Sort the whole list on the latest activity alone, then count sheets and open
+        # requests for the page's rows only: a fixed number of queries, fast at any size.
+        ordering = (F("last_activity_on").desc(), "name_key", "pk")
+        candidates = people(request)
         if mine:
-            listed = listed.filter(referent=request.user)
-        listed = listed.order_by(F("last_activity_on").desc(), "name_key", "pk")
-        page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
-        context.update(searched=False, page=page, results=page.object_list)
+            candidates = candidates.filter(referent=request.user)
+        paged = candidates.with_last_activity().order_by(*ordering).values_list("pk", flat=True)
+        page = Paginator(paged, PAGE_SIZE).get_page(request.GET.get("page"))
+        results = list(listed.filter(pk__in=list(page.object_list)).order_by(*ordering))
+        context.update(searched=False, page=page, results=results)
     return render(request, "accompaniments/beneficiary_list.html", context)
 
 

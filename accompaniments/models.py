@@ -56,6 +56,14 @@ class BeneficiaryQuerySet(models.QuerySet):
             queryset = queryset.filter(name_key__contains=word)
         return queryset
 
+    def with_last_activity(self):
+        """Annotate `last_activity_on` only: the latest sheet, or the day the record was created.
+        Cheap enough to sort a whole structure by; the other counts are for a page of rows."""
+        latest = Sheet.objects.filter(beneficiary=OuterRef("pk")).order_by("-opened_on").values("opened_on")[:1]
+        return self.annotate(
+            last_activity_on=Coalesce(Subquery(latest), TruncDate("created_at"), output_field=models.DateField())
+        )
+
     def with_activity(self):
         """Annotate `sheet_count`, `open_request_count`, `last_sheet_on` (None without a sheet) and
         `last_activity_on` (the latest sheet, or the day the record was created), one subquery each."""
@@ -90,18 +98,11 @@ class SheetQuerySet(models.QuerySet):
 
     def with_next_follow_up(self):
         """Annotate `next_follow_up_on`, the earliest follow-up of the sheet's open requests (None
-        without one). A subquery per sheet rather than a join and GROUP BY over the whole caseload;
-        MIN and not ORDER BY … LIMIT 1, which lets SQLite walk the (status, follow_up_on) index for
-        every sheet instead of the sheet's own few requests."""
-        earliest = (
-            SheetRequest.objects.open()
-            .filter(sheet=OuterRef("pk"))
-            .order_by()
-            .values("sheet")
-            .annotate(earliest=Min("follow_up_on"))
-            .values("earliest")
+        without one). A join and GROUP BY: to sort a large caseload, select the ids with it and
+        fetch the rows of one page afterwards (see accompaniments.views.home)."""
+        return self.annotate(
+            next_follow_up_on=Min("requests__follow_up_on", filter=Q(requests__status=RequestStatus.IN_PROGRESS))
         )
-        return self.annotate(next_follow_up_on=Subquery(earliest))
 
 
 class SheetRequestQuerySet(models.QuerySet):
