@@ -75,6 +75,10 @@ class Row:
     line: int  # the row number a spreadsheet shows (the header is row 1)
     cells: tuple
 
+    def __post_init__(self):
+        # A NUL character means nothing in a cell and PostgreSQL refuses it in any text.
+        object.__setattr__(self, "cells", tuple(c.replace("\x00", "") if isinstance(c, str) else c for c in self.cells))
+
 
 @dataclass
 class Table:

@@ -177,3 +177,9 @@ def test_an_ods_with_a_million_repeated_empty_rows_is_read_quickly():
             archive.writestr(info, data)
     table = read_file("registre.ods", target.getvalue())
     assert [row.cells for row in table.rows] == [("x", "y")]
+
+
+def test_a_nul_character_is_dropped_from_cells_since_postgresql_refuses_it():
+    from mediation.imports.formats import Row
+
+    assert Row(2, ("Lil\x00le", 3)).cells == ("Lille", 3)
