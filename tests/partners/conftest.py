@@ -66,7 +66,8 @@ def make_team(insee_code, name, department_code):
 
 
 def territory_user(role, **scope):
-    user = make_user(role, **scope)
+    # A fixed name: tests check that patients' names (e.g. Lefebvre) never reach these pages.
+    user = make_user(role, first_name="Camille", last_name="Coordination", **scope)
     enable_totp(user)
     return user
 
