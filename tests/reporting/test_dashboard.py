@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
 import tablib
@@ -66,6 +67,15 @@ def test_readers_coordinators_and_administrators_see_the_regional_figures(client
     content = response.content.decode()
     assert "Nord (1)" in content
     assert "Zorglub" not in content  # aggregates only
+
+
+def test_the_page_title_is_plain_text_and_each_section_appears_once(client, login_as, year_of_sheets):
+    login_as(Role.READER, region=department("59").region)
+    content = client.get(reverse("reporting:dashboard") + query(perimetre="region:32")).content.decode()
+    title = re.search(r"<title>(.*?)</title>", content, re.S).group(1)
+    assert title == f"Bilan {YEAR} — Hauts-de-France — Médiation santé"
+    for section in ("en-resume", "postes", "fiches", "bilans-annuels"):
+        assert content.count(f'id="{section}"') == 1
 
 
 @pytest.mark.parametrize("role", [Role.MEDIATOR, Role.STRUCTURE_MANAGER])
