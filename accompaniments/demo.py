@@ -186,11 +186,13 @@ def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=
                     phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
                     consent_on=datetime.date(year, 1, 1),
                     consent_method="oral",
-                    external_id=f"demo-{holding.pk}-{n}",
+                    external_id=f"demo-{year}-{holding.pk}-{n}",
                 )
             )
         Beneficiary.objects.bulk_create(people, batch_size=batch_size)
-        people = list(Beneficiary.objects.filter(structure=structure, external_id__startswith=f"demo-{holding.pk}-"))
+        people = list(
+            Beneficiary.objects.filter(structure=structure, external_id__startswith=f"demo-{year}-{holding.pk}-")
+        )
         first_day = max(holding.start_date, datetime.date(year, 1, 1))
         last_day = min(holding.end_date or today, datetime.date(year, 12, 31), today)
         span = max(0, (last_day - first_day).days)

@@ -254,3 +254,4 @@ FEATURED_EMAILS = [
 # The demo's activity: one full year of sheets, the year a campaign would ask about.
 DEMO_YEAR = 2025
 DEMO_SHEETS = 2000
+DEMO_SHEETS_BEFORE = 1700  # the year before: fewer, the programme grew

@@ -35,6 +35,10 @@ REQUEST_TABLES = (
     ("rights_requests", Vocabulary.RIGHTS_REQUEST, "Demandes d'accès aux droits, par type"),
     ("care_requests", Vocabulary.CARE_REQUEST, "Demandes d'accès aux soins, par type"),
 )
+ACTIVITY_VOCABULARIES = (
+    *(vocabulary for _k, _f, vocabulary, _t in SITUATION_TABLES),
+    *(vocabulary for _k, vocabulary, _t in REQUEST_TABLES),
+)
 
 
 @dataclass(frozen=True)
@@ -101,24 +105,30 @@ def load_vocabularies(*vocabularies):
     return items
 
 
-def _columns(items, counts_by_item, none_count):
+def _columns(items, field, every):
     """Active values always; a retired value only where it was used; "Non renseigné" if any."""
-    shown = [i for i in items if i.is_active or counts_by_item.get(i.pk)]
+    shown = [i for i in items if i.is_active or _used(every, f"{field}_{i.pk}")]
     labels = [i.label for i in shown]
     keys = [i.pk for i in shown]
-    if none_count:
+    if _used(every, f"{field}_none"):
         labels.append(NOT_GIVEN)
         keys.append(None)
     return labels, keys
 
 
-def compute_activity(scope, departments=None, vocabularies=None):
-    departments = departments or list(Department.objects.filter(pk__in=scope.department_ids).order_by("code"))
-    vocabularies = vocabularies or load_vocabularies(
-        Vocabulary.SEX, Vocabulary.RESOURCES, Vocabulary.CAME_VIA, Vocabulary.RIGHTS_REQUEST, Vocabulary.CARE_REQUEST
-    )
+@dataclass(frozen=True)
+class ActivityCounts:
+    """The raw grouped counts of one year, before they are laid out as tables."""
 
-    # One pass over the year's sheets, grouped by department, every count a conditional aggregate.
+    by_department: dict  # {department id: {aggregate name: value}}
+    all_mediators: int
+    people: int
+    request_counts: dict  # {(department id, request type id): (opened, resolved at year end)}
+
+
+def count_activity(scope, vocabularies):
+    """Four queries over the year's sheets and requests, whatever their number."""
+    # One pass over the year's sheets, grouped by post, every count a conditional aggregate.
     aggregates = {
         "n": Count("pk"),
         "age_sum": Sum("age"),
@@ -141,7 +151,6 @@ def compute_activity(scope, departments=None, vocabularies=None):
         mediators.setdefault(department_of[post_id], set()).add(mediator_id)
     for department_id, ids in mediators.items():
         by_department[department_id]["mediators"] = len(ids)
-    all_mediators = len(set().union(*mediators.values()))
     # People with a sheet of the year: a semi-join, much cheaper than COUNT(DISTINCT) at scale.
     people = Beneficiary.objects.filter(Exists(sheets.filter(beneficiary=OuterRef("pk")))).count()
 
@@ -159,24 +168,48 @@ def compute_activity(scope, departments=None, vocabularies=None):
         key = (department_of[row["sheet__post_id"]], row["kind"])
         n, resolved = request_counts.get(key, (0, 0))
         request_counts[key] = (n + row["n"], resolved + row["resolved"])
+    return ActivityCounts(
+        by_department=by_department,
+        all_mediators=len(set().union(*mediators.values())),
+        people=people,
+        request_counts=request_counts,
+    )
 
-    rows_of = [(dep, by_department.get(dep.pk, {})) for dep in departments]
+
+def compute_activity(scope, departments=None, vocabularies=None):
+    """The sheet tables of one year."""
+    departments = departments or list(Department.objects.filter(pk__in=scope.department_ids).order_by("code"))
+    vocabularies = vocabularies or load_vocabularies(*ACTIVITY_VOCABULARIES)
+    return build_activity(count_activity(scope, vocabularies), departments, vocabularies)
+
+
+def build_activity(counts, departments, vocabularies, shown_with=()):
+    """Lay the counts out as tables. A column appears when its value is active or was used in
+    these counts or in any of `shown_with` (the other year compared), so that two years built
+    with each other's counts have the same columns."""
+    every = (counts, *shown_with)
+    rows_of = [(dep, counts.by_department.get(dep.pk, {})) for dep in departments]
     situation = {
-        key: _situation_table(key, field, vocabularies[vocabulary], title, rows_of)
+        key: _situation_table(key, field, vocabularies[vocabulary], title, rows_of, every)
         for key, field, vocabulary, title in SITUATION_TABLES
     }
     requests = {
-        key: _requests(key, title, vocabularies[vocabulary], departments, request_counts)
+        key: _requests(key, title, vocabularies[vocabulary], departments, counts.request_counts, every)
         for key, vocabulary, title in REQUEST_TABLES
     }
     return Activity(
-        volume=_volume(rows_of, all_mediators),
+        volume=_volume(rows_of, counts.all_mediators),
         age=_age(rows_of),
-        qpv=_qpv(rows_of),
-        people=people,
+        qpv=_qpv(rows_of, every),
+        people=counts.people,
         **situation,
         **requests,
     )
+
+
+def _used(every, name):
+    """Whether aggregate `name` is above zero in any department of any of the counts."""
+    return any(row.get(name) for counts in every for row in counts.by_department.values())
 
 
 def _volume(rows_of, all_mediators):
@@ -204,10 +237,8 @@ def _volume(rows_of, all_mediators):
     )
 
 
-def _situation_table(key, field, items, title, rows_of):
-    by_item = {i.pk: sum(row.get(f"{field}_{i.pk}", 0) for _d, row in rows_of) for i in items}
-    none_total = sum(row.get(f"{field}_none", 0) for _d, row in rows_of)
-    labels, keys = _columns(items, by_item, none_total)
+def _situation_table(key, field, items, title, rows_of, every):
+    labels, keys = _columns(items, field, every)
 
     def counts(row):
         return [row.get(f"{field}_{k}" if k is not None else f"{field}_none", 0) for k in keys]
@@ -217,10 +248,10 @@ def _situation_table(key, field, items, title, rows_of):
     return CountTable(key=key, title=title, columns=tuple(labels), rows=rows, total=total)
 
 
-def _qpv(rows_of):
+def _qpv(rows_of, every):
     fields = ["qpv_yes", "qpv_no"]
     labels = ["Oui", "Non"]
-    if any(row.get("qpv_none") for _d, row in rows_of):
+    if _used(every, "qpv_none"):
         fields.append("qpv_none")
         labels.append(NOT_GIVEN)
     rows = tuple(Row.of_counts(dep.name, [row.get(f, 0) for f in fields]) for dep, row in rows_of)
@@ -247,8 +278,8 @@ def _age(rows_of):
     )
 
 
-def _requests(key, title, items, departments, request_counts):
-    used = {kind for (_dep, kind), (n, _r) in request_counts.items() if n}
+def _requests(key, title, items, departments, request_counts, every):
+    used = {kind for counts in every for (_dep, kind), (n, _r) in counts.request_counts.items() if n}
     shown = [i for i in items if i.is_active or i.pk in used]
     rows = tuple(
         Row.of_counts(dep.name, [request_counts.get((dep.pk, i.pk), (0, 0))[0] for i in shown]) for dep in departments

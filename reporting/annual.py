@@ -79,6 +79,7 @@ class AnnexRow:
     label: str
     kind: str  # "mean" or "share"
     values: tuple  # one per column: Decimal mean, int percent, or None
+    previous: object = None  # the whole scope's value in year N−1
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class AnnexTable:
     columns: tuple
     rows: tuple
     note: str = ""
+    previous_year: int | None = None
+    previous: AnnexColumn | None = None  # the whole scope in year N−1 (its "Ensemble" column)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class RankedItem:
     label: str
     count: int
     percent: int | None
+    previous_percent: int | None = None  # share of year N−1's bilans citing it
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class RankedList:
     title: str
     bilans: int
     items: tuple
+    previous_year: int | None = None
+    previous_bilans: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ def _columns(departments):
     return columns
 
 
-def compute_annual(scope, departments):
+def compute_annual(scope, departments, with_answers=True):
     bilans = usable_bilans(scope)
     share_aggregates = {"n": Count("pk")}
     for key, _label, condition in SHARE_ROWS:
@@ -232,7 +238,7 @@ def compute_annual(scope, departments):
         usable_by_department=usable_by_department,
         annex=annex,
         ranked=tuple(_ranked(bilans, total_bilans)),
-        answers=tuple(_answers(bilans)),
+        answers=tuple(_answers(bilans)) if with_answers else (),
     )
 
 

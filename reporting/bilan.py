@@ -9,12 +9,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mediation.enums import Vocabulary
 from mediation.models import Department
 
 from . import queries
-from .activity import Activity, compute_activity, load_vocabularies
+from .activity import ACTIVITY_VOCABULARIES, Activity, build_activity, count_activity, load_vocabularies
 from .annual import AnnualPart, compute_annual
+from .comparison import compare_activity, compare_annual, compare_register
 from .tables import percent
 
 
@@ -72,28 +72,37 @@ def _compute_bilan(scope):
     departments = list(
         Department.objects.filter(pk__in=scope.department_ids).select_related("territory").order_by("code")
     )
-    vocabularies = load_vocabularies(
-        Vocabulary.SEX, Vocabulary.RESOURCES, Vocabulary.CAME_VIA, Vocabulary.RIGHTS_REQUEST, Vocabulary.CARE_REQUEST
-    )
-    register = queries.posts_register(
-        departments=Department.objects.filter(pk__in=scope.department_ids),
-        day=register_day(scope.year),
-        post_type=scope.post_type,
-    )
-    activity = compute_activity(scope, departments, vocabularies)
+    vocabularies = load_vocabularies(*ACTIVITY_VOCABULARIES)
+    before = scope.with_year(scope.year - 1)
+
+    # The sheets of N and of N−1, laid out over the same columns so that they can sit together.
+    counts = count_activity(scope, vocabularies)
+    previous_counts = count_activity(before, vocabularies)
+    has_previous = any(row.get("n") for row in previous_counts.by_department.values())
+    activity = build_activity(counts, departments, vocabularies, (previous_counts,) if has_previous else ())
+    previous = build_activity(previous_counts, departments, vocabularies, (counts,)) if has_previous else None
+
     annual = compute_annual(scope, departments)
-    register = with_usable_bilans(register, departments, annual)
-    previous = compute_activity(scope.with_year(scope.year - 1), departments, vocabularies)
-    if not previous.volume.total.sheets:
-        previous = None
+    previous_annual = compute_annual(before, departments, with_answers=False)
+    register = with_usable_bilans(_register(scope, scope.year), departments, annual)
+    previous_register = with_usable_bilans(_register(scope, before.year), departments, previous_annual).total
+    summary = _summary(register, activity, previous, annual, previous_register, previous_annual)
     return Bilan(
         scope=scope,
         computed_at=timezone.now(),
-        register=register,
-        activity=activity,
+        register=compare_register(register, previous_register, register_day(before.year)),
+        activity=compare_activity(activity, previous, before.year),
         previous=previous,
-        annual=annual,
-        summary=_summary(register, activity, previous, annual),
+        annual=compare_annual(annual, previous_annual, before.year),
+        summary=summary,
+    )
+
+
+def _register(scope, year):
+    return queries.posts_register(
+        departments=Department.objects.filter(pk__in=scope.department_ids),
+        day=register_day(year),
+        post_type=scope.post_type,
     )
 
 
@@ -116,15 +125,26 @@ def _resolved_share(table):
     return percent(table.resolved.total, table.total.total)
 
 
-def _summary(register, activity, previous, annual):
+def _summary(register, activity, previous, annual, previous_register, previous_annual):
     def both(get):
         return get(activity), (get(previous) if previous is not None else None)
 
+    had_posts = bool(previous_register.posts)
     headlines = [
-        Headline("posts", "Postes de médiateurs santé", register.total.posts),
-        Headline("rural_posts", "dont postes ruraux", register.total.rural_posts),
-        Headline("active_mediators", "Médiateurs en poste", register.total.active_mediators),
-        Headline("usable_bilans", "Bilans annuels exploitables", annual.bilans),
+        Headline("posts", "Postes de médiateurs santé", register.total.posts, previous_register.posts or None),
+        Headline(
+            "rural_posts",
+            "dont postes ruraux",
+            register.total.rural_posts,
+            previous_register.rural_posts if had_posts else None,
+        ),
+        Headline(
+            "active_mediators",
+            "Médiateurs en poste",
+            register.total.active_mediators,
+            previous_register.active_mediators if had_posts else None,
+        ),
+        Headline("usable_bilans", "Bilans annuels exploitables", annual.bilans, previous_annual.bilans or None),
     ]
     for key, label, get, unit in (
         ("sheets", "Fiches d'accompagnement", lambda a: a.volume.total.sheets, ""),

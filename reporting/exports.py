@@ -43,18 +43,27 @@ def grid(table):
             "Médiateurs en poste",
             "Bilans exploitables",
         ]
+        previous = (table.previous,) if table.previous else ()
         rows = [
             [r.label, r.qpv_population, r.posts, r.qpv_posts, r.rural_posts, r.active_mediators, r.usable_bilans]
-            for r in (*table.rows, table.total)
+            for r in (*table.rows, table.total, *previous)
         ]
         return f"{table.title} au {table.day:%d/%m/%Y}", header, rows
     if isinstance(table, VolumeTable):
         header = ["Département (médiateurs)", "Fiches", "Médiateurs", "% des fiches"]
         rows = [[r.label, r.sheets, r.mediators, _pct(r.percent)] for r in (*table.rows, table.total)]
+        if table.previous_year:
+            header += [f"Fiches {table.previous_year}", f"Évolution depuis {table.previous_year} (%)"]
+            for line, r in zip(rows, (*table.rows, table.total), strict=True):
+                line += [r.previous, _pct(r.change)]
         return table.title, header, rows
     if isinstance(table, MeanTable):
         header = ["Département", f"Moyenne ({table.unit})", "Fiches où l'âge est connu"]
-        rows = [[r.label, "" if r.mean is None else r.mean, r.count] for r in (*table.rows, table.total)]
+        rows = [[r.label, _pct(r.mean), r.count] for r in (*table.rows, table.total)]
+        if table.previous_year:
+            header.append(f"Moyenne {table.previous_year} ({table.unit})")
+            for line, r in zip(rows, (*table.rows, table.total), strict=True):
+                line.append(_pct(r.previous))
         return table.title, header, rows
     if isinstance(table, CountTable | RequestTable):
         header = ["Département"]
@@ -62,6 +71,8 @@ def grid(table):
             header += [column, f"{column} (%)"]
         header.append("Total")
         extra = (table.resolved,) if isinstance(table, RequestTable) else ()
+        if table.previous:
+            extra += (table.previous, table.previous_resolved) if isinstance(table, RequestTable) else (table.previous,)
         rows = []
         for row in (*table.rows, table.total, *extra):
             line = [row.label]
@@ -71,12 +82,20 @@ def grid(table):
             rows.append(line)
         return table.title, header, rows
     if isinstance(table, AnnexTable):
-        header = ["Indicateur"] + [f"{c.label} ({c.bilans} bilans)" for c in table.columns]
-        rows = [[row.label, *("" if v is None else v for v in row.values)] for row in table.rows]
+        columns = (*table.columns, table.previous) if table.previous else table.columns
+        header = ["Indicateur"] + [f"{c.label} ({c.bilans} bilans)" for c in columns]
+        rows = []
+        for row in table.rows:
+            values = (*row.values, row.previous) if table.previous else row.values
+            rows.append([row.label, *(_pct(v) for v in values)])
         return table.title, header, rows
     if isinstance(table, RankedList):
         header = ["Rang", "Réponse", "Bilans la citant", f"% des {table.bilans} bilans"]
         rows = [[n, item.label, item.count, _pct(item.percent)] for n, item in enumerate(table.items, start=1)]
+        if table.previous_year:
+            header.append(f"% en {table.previous_year} ({table.previous_bilans} bilans)")
+            for line, item in zip(rows, table.items, strict=True):
+                line.append(_pct(item.previous_percent))
         return table.title, header, rows
     raise TypeError(f"Not a table of the bilan: {type(table).__name__}")
 

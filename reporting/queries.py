@@ -28,6 +28,7 @@ class PostsRegister:
     total: RegisterRow
     key: str = "register"
     title: str = "Postes par département"
+    previous: RegisterRow | None = None  # the total at the end of year N−1
 
 
 def posts_register(*, departments, day, post_type=""):

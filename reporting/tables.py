@@ -20,6 +20,15 @@ def percent(part, whole):
     return int(round_half_up(Decimal(part) * 100 / Decimal(whole)))
 
 
+def change(now, before):
+    """Evolution from `before` to `now` in whole percent, rounded half up (−12.5 → −13); None
+    when there is nothing to compare with."""
+    if now is None or not before:
+        return None
+    value = (Decimal(now) - Decimal(before)) * 100 / Decimal(before)
+    return int(value.copy_abs().quantize(Decimal(1), rounding=ROUND_HALF_UP)) * (1 if value >= 0 else -1)
+
+
 def mean(total, count, places=1):
     if not count:
         return None
@@ -46,7 +55,8 @@ class Row:
 
 @dataclass(frozen=True)
 class CountTable:
-    """Counts of a closed list per department, with row percentages and a total row."""
+    """Counts of a closed list per department, with row percentages and a total row; and, when
+    year N−1 has sheets, the total row of N−1 over the same columns."""
 
     key: str
     title: str
@@ -54,6 +64,8 @@ class CountTable:
     rows: tuple
     total: Row
     note: str = ""
+    previous_year: int | None = None
+    previous: Row | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,7 @@ class MeanRow:
     label: str
     mean: Decimal | None
     count: int
+    previous: Decimal | None = None  # the mean of year N−1
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class MeanTable:
     rows: tuple
     total: MeanRow
     note: str = ""
+    previous_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,8 @@ class VolumeRow:
     sheets: int
     mediators: int
     percent: int | None
+    previous: int | None = None  # sheets of year N−1
+    change: int | None = None  # evolution from N−1, in percent
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,7 @@ class VolumeTable:
     rows: tuple
     total: VolumeRow
     note: str = ""
+    previous_year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,3 +119,6 @@ class RequestTable:
     total: Row
     resolved: Row
     note: str = ""
+    previous_year: int | None = None
+    previous: Row | None = None
+    previous_resolved: Row | None = None

@@ -55,6 +55,7 @@ def snapshot():
 def small_year_of_sheets(monkeypatch):
     """The demo's 2 000 sheets take seconds to build; a few dozen prove the same here."""
     monkeypatch.setattr(demo_data, "DEMO_SHEETS", 60)
+    monkeypatch.setattr(demo_data, "DEMO_SHEETS_BEFORE", 40)
 
 
 @pytest.fixture
@@ -255,4 +256,13 @@ def test_the_demo_year_has_sheets_for_the_post_holders(seeded):
     assert SheetRequest.objects.filter(sheet__in=sheets).count() >= sheets.count()
     # Every sheet was logged on a post its mediator held on that day.
     for sheet in sheets.select_related("post"):
+        assert sheet.post.holdings.active_on(sheet.opened_on).filter(mediator=sheet.mediator_id).exists()
+
+
+def test_the_year_before_has_sheets_so_the_bilan_can_compare(seeded):
+    from accompaniments.models import Sheet
+
+    before = Sheet.objects.for_year(demo_data.DEMO_YEAR - 1)
+    assert 0 < before.count() < Sheet.objects.for_year(demo_data.DEMO_YEAR).count()
+    for sheet in before.select_related("post"):
         assert sheet.post.holdings.active_on(sheet.opened_on).filter(mediator=sheet.mediator_id).exists()

@@ -211,12 +211,17 @@ def seed_totp(cmd):
 
 
 def seed_sheets(cmd):
-    """A realistic year of accompaniment sheets (the last full year), once."""
+    """A realistic year of accompaniment sheets (the last full year) and a smaller one before it,
+    so that the bilan has a year to compare with; each once."""
     from accompaniments import demo
 
-    created = demo.seed_demo_year(year=data.DEMO_YEAR, total_sheets=data.DEMO_SHEETS)
-    if created:
-        cmd.stats[("Créations", f"fiches d'accompagnement {data.DEMO_YEAR}")] += created
+    for year, total, seed in (
+        (data.DEMO_YEAR - 1, data.DEMO_SHEETS_BEFORE, 2023),
+        (data.DEMO_YEAR, data.DEMO_SHEETS, 2024),
+    ):
+        created = demo.seed_demo_year(year=year, total_sheets=total, seed=seed)
+        if created:
+            cmd.stats[("Créations", f"fiches d'accompagnement {year}")] += created
 
 
 def seed_partners(cmd):
