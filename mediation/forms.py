@@ -60,10 +60,23 @@ class InvitationForm(DsfrBaseForm):
             self.fields["region"].queryset = Region.objects.filter(pk=membership.region_id)
         else:
             del self.fields["region"]
+        # The account behind the e-mail when it awaits its invitation (an imported post holder).
+        self.account = None
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
+        if not User.objects.filter(email__iexact=email).exists():
+            return email
+        # An existing account is invitable only while it awaits its invitation, and only by someone
+        # whose scope holds its structure; anyone else learns no more than before.
+        self.account = (
+            User.objects.for_user(self.inviter)
+            .awaiting_invitation()
+            .select_related("membership__structure")
+            .filter(email__iexact=email)
+            .first()
+        )
+        if self.account is None:
             raise forms.ValidationError("Un compte existe déjà avec cette adresse e-mail.")
         return email
 
@@ -74,6 +87,8 @@ class InvitationForm(DsfrBaseForm):
             return data
         structure, post = data.get("structure"), data.get("post")
         region, departments = data.get("region"), list(data.get("departments") or [])
+        if self.account is not None:
+            self.check_account_role(role, structure)
         if role in STRUCTURE_ROLES:
             if structure is None:
                 self.add_error("structure", "Choisissez la structure de rattachement.")
@@ -84,6 +99,8 @@ class InvitationForm(DsfrBaseForm):
                     self.add_error("post", "Seul·e un·e médiateur·rice tient un poste.")
                 elif structure is not None and post.structure_id != structure.pk:
                     self.add_error("post", "Ce poste n'appartient pas à la structure choisie.")
+                elif self.account is not None:
+                    self.check_account_post(post)
                 elif post.holdings.filter(end_date__isnull=True).exists():
                     self.add_error("post", "Ce poste a déjà un·e titulaire : faites d'abord la passation.")
         elif role in TERRITORY_ROLES:
@@ -98,6 +115,28 @@ class InvitationForm(DsfrBaseForm):
         ):
             raise forms.ValidationError("Vous ne pouvez pas inviter sur ce rôle ou ce périmètre.")
         return data
+
+    def check_account_role(self, role, structure):
+        """An account awaiting its invitation keeps the role and structure it already has."""
+        membership = self.account.membership
+        if role != membership.role or structure != membership.structure:
+            self.add_error(
+                None,
+                f"Le compte {self.account.email} existe déjà : {membership.get_role_display().lower()} de la "
+                f"structure « {membership.structure} ». Invitez-le avec ce rôle et cette structure.",
+            )
+
+    def check_account_post(self, post):
+        """No post is needed: the account keeps the posts it holds. One chosen must be one of them."""
+        held = [h.post for h in self.account.post_holdings.filter(end_date__isnull=True).select_related("post")]
+        if post in held:
+            return
+        if held:
+            codes = ", ".join(p.code for p in held)
+            message = f"Ce compte tient déjà le poste {codes} : choisissez-le ou laissez « Aucun poste »."
+        else:
+            message = "Ce compte ne tient aucun poste : laissez « Aucun poste »."
+        self.add_error("post", message)
 
 
 class AcceptInvitationForm(DsfrBaseForm):

@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -13,6 +14,10 @@ from . import perms
 from .enums import Funding, PostType, Role, StructureKind, Vocabulary
 
 # ---------------------------------------------------------------- query sets
+
+# Roles that see the people of the structures in their scope (`UserQuerySet.for_user`);
+# who may invite whom is for perms.may_invite to say.
+ACCOUNT_MANAGER_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR, Role.STRUCTURE_MANAGER})
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -52,6 +57,21 @@ class PostHoldingQuerySet(models.QuerySet):
         return self.filter(Q(start_date__lte=end), Q(end_date__isnull=True) | Q(end_date__gte=start))
 
 
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The people attached to a structure in the scope of `user`, for the roles that manage
+        accounts (administrators, coordinators, structure managers); nobody for the others."""
+        if perms.role_of(user) not in ACCOUNT_MANAGER_ROLES:
+            return self.none()
+        return self.filter(membership__structure__in=Structure.objects.for_user(user))
+
+    def awaiting_invitation(self):
+        """Accounts created for someone who has not had access yet (the posts-register import
+        creates them for unknown holders): inactive, no usable password, never logged in.
+        Same rule as `User.is_awaiting_invitation`."""
+        return self.filter(is_active=False, last_login__isnull=True, password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+
 class VocabularyItemQuerySet(models.QuerySet):
     def of(self, vocabulary):
         return self.filter(vocabulary=vocabulary)
@@ -63,7 +83,7 @@ class VocabularyItemQuerySet(models.QuerySet):
 # ---------------------------------------------------------------- people
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -125,6 +145,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.first_name or self.email
+
+    @property
+    def is_awaiting_invitation(self):
+        """Inactive, without a usable password and never logged in: the account exists (an import
+        made it for a post holder) but its owner has never had access. An invitation opens it.
+        Same rule as `UserQuerySet.awaiting_invitation()`."""
+        return not self.is_active and self.last_login is None and not self.has_usable_password()
+
+    def activate(self, *, first_name, last_name, password):
+        """Open an account awaiting its invitation: its owner names it and chooses the password."""
+        self.first_name, self.last_name = first_name, last_name
+        self.set_password(password)
+        self.is_active = True
+        self.save(update_fields=["first_name", "last_name", "password", "is_active"])
 
 
 # ---------------------------------------------------------------- territories

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .enums import Role
+from .enums import STRUCTURE_ROLES, Role
 from .models import Invitation, Membership, PostHolding, User
 
 
@@ -70,12 +70,17 @@ def find_usable_invitation(token: str) -> Invitation:
 
 @transaction.atomic
 def accept_invitation(*, token: str, first_name: str, last_name: str, password: str) -> User:
-    """Create the account and its role from a usable invitation, and spend the invitation."""
+    """Create the account and its role from a usable invitation, or open the account awaiting
+    its invitation (an imported post holder) that has exactly the invited role; spend the invitation."""
     invitation = Invitation.objects.select_for_update().filter(token_digest=token_digest(token)).first()
     if invitation is None or not invitation.is_usable():
         raise InvitationUnusable
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        raise InvitationUnusable
+    existing = User.objects.select_for_update().filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        if not _opens(invitation, existing):
+            raise InvitationUnusable
+        existing.activate(first_name=first_name, last_name=last_name, password=password)
+        return _spend(invitation, existing)
     user = User.objects.create_user(
         invitation.email,
         password,
@@ -91,6 +96,20 @@ def accept_invitation(*, token: str, first_name: str, last_name: str, password: 
     post_is_free = invitation.post_id and not invitation.post.holdings.filter(end_date__isnull=True).exists()
     if invitation.role == Role.MEDIATOR and post_is_free:
         PostHolding.objects.create(post=invitation.post, mediator=user, start_date=timezone.localdate())
+    return _spend(invitation, user)
+
+
+def _opens(invitation: Invitation, account: User) -> bool:
+    """Does `invitation` open this existing account? Only one awaiting its invitation, whose role
+    and structure are those invited: its membership and post holdings stay as they are."""
+    return (
+        account.is_awaiting_invitation
+        and invitation.role in STRUCTURE_ROLES
+        and Membership.objects.filter(user=account, role=invitation.role, structure=invitation.structure_id).exists()
+    )
+
+
+def _spend(invitation: Invitation, user: User) -> User:
     invitation.accepted_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])

@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import HttpResponseRedirect, HttpResponseServerError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import Http404, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
@@ -15,7 +15,10 @@ from . import perms, services
 from .access import authenticated, for_roles, public
 from .enums import Role
 from .forms import AcceptInvitationForm, InvitationForm
-from .models import Department, Invitation, Membership, Post, PostHolding
+from .models import Department, Invitation, Membership, Post, PostHolding, User
+
+# Longest id accepted from a query string (a 64-bit integer has 19 digits).
+MAX_ID_DIGITS = 18
 
 HOME_BY_ROLE = {
     Role.MEDIATOR: "accompaniments:home",
@@ -99,6 +102,23 @@ def post_register(request):
     )
 
 
+def accounts_to_invite(user):
+    """The accounts awaiting their invitation (imported post holders) in the scope of `user`,
+    with their structure and the posts they hold (`open_holdings`)."""
+    return (
+        User.objects.for_user(user)
+        .awaiting_invitation()
+        .select_related("membership__structure")
+        .prefetch_related(
+            Prefetch(
+                "post_holdings",
+                queryset=PostHolding.objects.filter(end_date__isnull=True).select_related("post"),
+                to_attr="open_holdings",
+            )
+        )
+    )
+
+
 @for_roles(Role.COORDINATOR, Role.ADMIN)
 def invitation_list(request):
     invitations = (
@@ -107,12 +127,39 @@ def invitation_list(request):
         .prefetch_related("departments")
     )
     page = Paginator(invitations, 50).get_page(request.GET.get("page"))
-    return render(request, "mediation/invitation_list.html", {"page": page})
+    pending = Invitation.objects.pending().filter(email__iexact=OuterRef("email"))
+    accounts = (
+        accounts_to_invite(request.user)
+        .annotate(invitation_pending=Exists(pending))
+        .order_by("membership__structure__name", "email")
+    )
+    return render(request, "mediation/invitation_list.html", {"page": page, "accounts": accounts})
+
+
+def _account_to_invite(request):
+    """The account named by `?compte=<id>` when the form opens from the list of accounts to
+    invite: one in the inviter's scope awaiting its invitation, otherwise a 404."""
+    pk = request.GET.get("compte", "")
+    if not pk:
+        return None
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= MAX_ID_DIGITS):
+        raise Http404
+    return get_object_or_404(accounts_to_invite(request.user), pk=pk)
 
 
 @for_roles(Role.COORDINATOR, Role.ADMIN)
 def invitation_create(request):
-    form = InvitationForm(request.POST or None, inviter=request.user)
+    account = _account_to_invite(request)
+    initial = {}
+    if account is not None:
+        initial = {
+            "email": account.email,
+            "first_name": account.first_name,
+            "last_name": account.last_name,
+            "role": account.membership.role,
+            "structure": account.membership.structure_id,
+        }
+    form = InvitationForm(request.POST or None, inviter=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         invitation, _link = services.invite(
@@ -129,7 +176,7 @@ def invitation_create(request):
         )
         messages.success(request, f"Invitation envoyée à {invitation.email}.")
         return redirect("mediation:invitation_list")
-    return render(request, "mediation/invitation_form.html", {"form": form})
+    return render(request, "mediation/invitation_form.html", {"form": form, "account": account})
 
 
 @require_POST
