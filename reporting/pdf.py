@@ -4,8 +4,7 @@ dashboard. The renderer may fetch nothing from the network: only the app's own s
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from . import charts
-from .presentation import TABLE_TEMPLATES, table_blocks
+from .presentation import bilan_context
 
 
 def local_only_fetcher(url, *args, **kwargs):
@@ -22,18 +21,7 @@ def local_only_fetcher(url, *args, **kwargs):
 
 
 def render_bilan_html(bilan):
-    drawn = charts.bilan_charts(bilan)
-    return render_to_string(
-        "reporting/pdf/bilan.html",
-        {
-            "bilan": bilan,
-            "scope": bilan.scope,
-            "map": drawn["map"],
-            "register_template": TABLE_TEMPLATES["register"],
-            "blocks": table_blocks(bilan.activity.tables, drawn),
-            "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
-        },
-    )
+    return render_to_string("reporting/pdf/bilan.html", bilan_context(bilan))
 
 
 def render_bilan_pdf(bilan):

@@ -1,5 +1,7 @@
 """How the bilan's tables are laid out on a page: shared by the dashboard and the PDF."""
 
+from . import charts
+
 # Which template draws each kind of table.
 TABLE_TEMPLATES = {
     "register": "reporting/tables/register.html",
@@ -28,3 +30,17 @@ def table_blocks(tables, drawn):
         }
         for table in tables
     ]
+
+
+def bilan_context(bilan):
+    """What the dashboard and the PDF templates both draw: the bilan, its charts and map, and
+    each table with the template that lays it out."""
+    drawn = charts.bilan_charts(bilan)
+    return {
+        "bilan": bilan,
+        "scope": bilan.scope,
+        "map": drawn["map"],
+        "register_template": TABLE_TEMPLATES["register"],
+        "blocks": table_blocks(bilan.activity.tables, drawn),
+        "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
+    }

@@ -10,10 +10,10 @@ from mediation.access import for_roles
 from mediation.enums import PostType, Role
 from mediation.models import Department
 
-from . import charts, exports
+from . import exports
 from .bilan import compute_bilan
 from .pdf import render_bilan_pdf
-from .presentation import TABLE_TEMPLATES, table_blocks
+from .presentation import bilan_context
 from .scope import resolve_scope, scope_choices
 
 READERS = (Role.READER, Role.COORDINATOR, Role.ADMIN)
@@ -57,22 +57,15 @@ def scope_query(scope):
 @for_roles(*READERS)
 def dashboard(request):
     scope, departments = requested_scope(request)
-    bilan = compute_bilan(scope)
-    drawn = charts.bilan_charts(bilan)
     return render(
         request,
         "reporting/dashboard.html",
-        {
-            "bilan": bilan,
-            "scope": scope,
+        bilan_context(compute_bilan(scope))
+        | {
             "query": scope_query(scope),
             "choices": scope_choices(departments),
             "years": selectable_years(),
             "post_types": PostType.choices,
-            "map": drawn["map"],
-            "register_template": TABLE_TEMPLATES["register"],
-            "blocks": table_blocks(bilan.activity.tables, drawn),
-            "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
             "formats": exports.FORMATS,
         },
     )
