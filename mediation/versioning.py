@@ -18,6 +18,24 @@ STALE_MESSAGE = (
 )
 
 
+def _blank_as_none(value):
+    """An empty text and no value are the same answer; "Non" (False) and 0 are answers."""
+    return None if value == "" else value
+
+
+def _shown(instance, field, value):
+    """A stored value as the person would read it."""
+    if value is None or value == "":
+        return "vide"
+    if field.choices:
+        return str(getattr(instance, f"get_{field.name}_display")())
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
 class VersionedModelFormMixin(forms.Form):
     """For ModelForms of models with a `version` field."""
 
@@ -40,9 +58,8 @@ class VersionedModelFormMixin(forms.Form):
             if field.many_to_many:
                 continue
             stored, typed = getattr(fresh, name), self.cleaned_data[name]
-            if (stored or None) != (typed or None):
-                shown = stored.strftime("%d/%m/%Y") if hasattr(stored, "strftime") else stored
-                differences.append((str(field.verbose_name), "vide" if shown in (None, "") else str(shown)))
+            if _blank_as_none(stored) != _blank_as_none(typed):
+                differences.append((str(field.verbose_name), _shown(fresh, field, stored)))
         return differences
 
     def clean(self):

@@ -279,6 +279,23 @@ def test_a_stale_edit_is_refused_with_what_changed_and_the_typed_values_kept(cli
     assert person.phone == "06 00 00 00 01"
 
 
+@pytest.mark.parametrize(
+    ("stored_first", "saved_elsewhere", "shown"),
+    [(False, "", "« vide »"), (None, "False", "« Non »"), (True, "False", "« Non »")],
+)
+def test_a_stale_edit_lists_a_qpv_answer_changed_between_no_and_not_given(
+    client, mediator, stored_first, saved_elsewhere, shown
+):
+    person = BeneficiaryFactory(structure=structure_of(mediator), referent=mediator, lives_in_qpv=stored_first)
+    typed = {False: "False", None: "", True: "True"}[stored_first]
+    opened = edit_data(person, lives_in_qpv=typed, notes="Premier onglet")
+    assert client.post(update_url(person), edit_data(person, lives_in_qpv=saved_elsewhere)).status_code == 302
+
+    page = client.post(update_url(person), opened).content.decode()
+    assert "modifiées par ailleurs" in page
+    assert f"habite en QPV : {shown}" in page
+
+
 def test_a_form_sent_after_the_session_expired_is_restored_after_logging_in_again(client, mediator):
     person = BeneficiaryFactory(structure=structure_of(mediator), referent=mediator)
     client.logout()
