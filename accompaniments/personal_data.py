@@ -16,7 +16,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,6 +34,15 @@ logger = logging.getLogger(__name__)
 
 ANONYMISED_LAST_NAME = "Personne anonymisée"
 ANONYMISED_REASON = "(anonymisé)"
+# What a referral received from a professional says of the patient (her identity, her phone,
+# the professional's message, the mediator's reason for declining it).
+REFERRAL_WIPED_FIELDS = {
+    "patient_last_name": ANONYMISED_LAST_NAME,
+    "patient_first_name": "",
+    "patient_phone": "",
+    "message": "",
+    "decline_reason": "",
+}
 # The fields of a person's record an anonymisation empties (the sheets keep their own copy of
 # what the bilan counts). Names are replaced, the rest emptied.
 WIPED_FIELDS = {
@@ -247,11 +256,9 @@ def anonymise(beneficiary, *, by=None, reason="anonymisation"):
         orientation.reason = ANONYMISED_REASON
         orientation.save(update_fields=["reason"])
     for referral in Referral.objects.filter(sheet__beneficiary=beneficiary):
-        referral.patient_last_name = ANONYMISED_LAST_NAME
-        referral.patient_first_name = ""
-        referral.patient_phone = ""
-        referral.message = ""
-        referral.save(update_fields=["patient_last_name", "patient_first_name", "patient_phone", "message"])
+        for name, value in REFERRAL_WIPED_FIELDS.items():
+            setattr(referral, name, value)
+        referral.save(update_fields=list(REFERRAL_WIPED_FIELDS))
     RetentionNotice.objects.filter(beneficiary=beneficiary).delete()
     log_bulk(Beneficiary, [beneficiary.pk], action=LogEntry.Action.UPDATE, actor=by, extra={"operation": reason})
     return beneficiary
@@ -327,12 +334,39 @@ def pending_for_structure(structure):
     )
 
 
+def referrals_to_wipe(today):
+    """Referrals that never became a sheet (declined, or left pending) whose last step, the
+    decision or else their arrival, is REFERRAL_RETENTION_MONTHS old: the patient is not
+    accompanied, nothing justifies keeping her name. An accepted referral follows its person."""
+    from partners.models import Referral
+
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(months_before(today, settings.REFERRAL_RETENTION_MONTHS), datetime.time.min)
+    )
+    return (
+        Referral.objects.filter(sheet__isnull=True)
+        .exclude(patient_last_name=ANONYMISED_LAST_NAME)
+        .filter(Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, received_at__lt=cutoff))
+    )
+
+
+def wipe_referrals(referrals):
+    """Wipe the patient from these referrals, in one update, audited."""
+    from partners.models import Referral
+
+    pks = list(referrals.values_list("pk", flat=True))
+    Referral.objects.filter(pk__in=pks).update(**REFERRAL_WIPED_FIELDS)
+    log_bulk(Referral, pks, action=LogEntry.Action.UPDATE, actor=None, extra={"operation": "conservation"})
+    return len(pks)
+
+
 @dataclass(frozen=True)
 class RetentionRun:
     day: datetime.date
     warned: int
     anonymised: int
     structures_notified: int
+    referrals_wiped: int = 0
 
 
 def recipients_for(structure_id):
@@ -363,14 +397,17 @@ def apply_retention(*, today=None, base_url="", dry_run=False):
                 _notify(structure_id, people, today=today, base_url=base_url)
             for beneficiary in due:
                 anonymise(beneficiary, by=None, reason="conservation")
-    run = RetentionRun(today, len(newly_warned), len(due), len(by_structure))
+        referrals = referrals_to_wipe(today)
+        wiped = referrals.count() if dry_run else wipe_referrals(referrals)
+    run = RetentionRun(today, len(newly_warned), len(due), len(by_structure), wiped)
     logger.info(
-        "retention %s%s: %s warned (%s structures), %s anonymised",
+        "retention %s%s: %s warned (%s structures), %s anonymised, %s referrals wiped",
         today,
         " (dry run)" if dry_run else "",
         run.warned,
         run.structures_notified,
         run.anonymised,
+        run.referrals_wiped,
     )
     return run
 

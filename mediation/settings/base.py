@@ -173,6 +173,9 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # were warned RETENTION_WARNING_DAYS before (docs/donnees-personnelles.md).
 RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", "24"))
 RETENTION_WARNING_DAYS = int(os.environ.get("RETENTION_WARNING_DAYS", "30"))
+# A referral from a professional that never became a sheet (declined or left pending) loses the
+# patient's identity this many months after its decision, or its arrival (same command).
+REFERRAL_RETENTION_MONTHS = int(os.environ.get("REFERRAL_RETENTION_MONTHS", "12"))
 
 # Imports (docs/imports/): uploads larger or longer than this are refused before parsing;
 # spreadsheets (zip files) whose parts would unpack beyond IMPORT_MAX_UNZIPPED_BYTES too.

@@ -354,8 +354,8 @@ def test_the_command_reports_each_run(people, settings):
     out = io.StringIO()
     call_command("apply_retention", "--date", TODAY.isoformat(), "--dry-run", stdout=out)
     assert (
-        "Simulation — 15/06/2026 : 3 personne(s) signalée(s) à 1 structure(s), 0 personne(s) anonymisée(s)."
-        in out.getvalue()
+        "Simulation — 15/06/2026 : 3 personne(s) signalée(s) à 1 structure(s), 0 personne(s) anonymisée(s), "
+        "0 orientation(s) non suivie(s) effacée(s)." in out.getvalue()
     )
     assert not RetentionNotice.objects.exists()
     settings.RETENTION_MONTHS = 48
@@ -371,3 +371,54 @@ def test_access_logs_are_purged_after_their_own_retention(settings):
     assert settings.AUDIT_LOG_RETENTION_MONTHS == 12
     parser = Command().create_parser("manage.py", "purge_audit_logs")
     assert parser.parse_args([]).months == 12
+
+
+def test_referrals_that_never_became_a_sheet_lose_the_patient_after_their_retention(team, people, settings):
+    from partners.enums import ReferralStatus
+    from partners.models import Referral
+    from tests.partners.factories import ReferralFactory
+
+    def referral(**fields):
+        return ReferralFactory(commune=team["structure"].commune, **fields)
+
+    assert settings.REFERRAL_RETENTION_MONTHS == 12
+    long_ago, lately = at(datetime.date(2025, 6, 1)), at(datetime.date(2025, 7, 1))  # TODAY − 12 months: 2025-06-15
+    old_declined = referral(
+        status=ReferralStatus.DECLINED,
+        received_at=long_ago,
+        decided_at=long_ago,
+        decline_reason="Déjà suivie par le CCAS",
+        message="Diabète",
+    )
+    old_pending = referral(received_at=long_ago)
+    declined_lately = referral(status=ReferralStatus.DECLINED, received_at=long_ago, decided_at=lately)
+    recent_pending = referral(received_at=lately)
+    accepted = referral(
+        status=ReferralStatus.ACCEPTED,
+        received_at=long_ago,
+        decided_at=long_ago,
+        sheet=people["recent_sheet"].sheets.get(),
+    )
+
+    assert sorted(personal_data.referrals_to_wipe(TODAY).values_list("pk", flat=True)) == sorted(
+        [old_declined.pk, old_pending.pk]
+    )
+    dry = personal_data.apply_retention(today=TODAY, dry_run=True)
+    assert dry.referrals_wiped == 2
+    assert Referral.objects.get(pk=old_declined.pk).patient_last_name == "Benali"
+
+    run = personal_data.apply_retention(today=TODAY)
+    assert run.referrals_wiped == 2
+    wiped = Referral.objects.get(pk=old_declined.pk)
+    assert (wiped.patient_last_name, wiped.patient_first_name, wiped.patient_phone) == (
+        personal_data.ANONYMISED_LAST_NAME,
+        "",
+        "",
+    )
+    assert (wiped.message, wiped.decline_reason) == ("", "")
+    assert wiped.referrer_email and wiped.commune_id and wiped.reasons.exists()  # what the activity counts stays
+    for kept in (declined_lately, recent_pending, accepted):
+        assert Referral.objects.get(pk=kept.pk).patient_last_name == "Benali"
+    assert LogEntry.objects.filter(object_pk=str(old_pending.pk), additional_data__operation="conservation").exists()
+    # The next run finds nothing more to do.
+    assert personal_data.apply_retention(today=TODAY).referrals_wiped == 0

@@ -4,7 +4,8 @@
 
 People without any activity (sheet opened, contact, request opened or closed) for
 RETENTION_MONTHS are anonymised, once the managers of their structure were warned by e-mail
-RETENTION_WARNING_DAYS before. Each run prints and logs what it did; each anonymisation is in the
+RETENTION_WARNING_DAYS before; referrals that never became a sheet lose the patient's identity
+after REFERRAL_RETENTION_MONTHS. Each run prints and logs what it did; each anonymisation is in the
 audit trail (docs/donnees-personnelles.md)."""
 
 import datetime
@@ -36,5 +37,6 @@ class Command(BaseCommand):
         prefix = "Simulation — " if dry_run else ""
         self.stdout.write(
             f"{prefix}{run.day:%d/%m/%Y} : {run.warned} personne(s) signalée(s) à {run.structures_notified} "
-            f"structure(s), {run.anonymised} personne(s) anonymisée(s)."
+            f"structure(s), {run.anonymised} personne(s) anonymisée(s), "
+            f"{run.referrals_wiped} orientation(s) non suivie(s) effacée(s)."
         )
