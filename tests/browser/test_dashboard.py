@@ -45,6 +45,10 @@ def test_a_reader_changes_year_and_department_and_downloads_the_pdf(new_page):
     page.goto("/bilans/")
     volume = page.locator("#tableau-volume tfoot")
     expect(volume).to_contain_text("5")  # last year, whole region
+    expect(page).to_have_title(f"Bilan {this_year - 1} — Hauts-de-France — Médiation santé")
+    # The year before sits beside it: 4 sheets then, 5 now.
+    expect(page.locator("#tableau-volume thead")).to_contain_text(f"Fiches {this_year - 2}")
+    expect(volume).to_contain_text("+25 %")
 
     page.get_by_label("Année").select_option(str(this_year - 2))
     page.get_by_label("Territoire").select_option("departement:80")
