@@ -3,7 +3,7 @@
     createdb -h 127.0.0.1 -U postgres mediation_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench \\
-        python manage.py benchmark_bilan --sheets 1000000
+        python manage.py benchmark_bilan --sheets 1000000 [--previous-sheets 1000000]
 
 Rows are generated inside the database (generate_series), so a million sheets take seconds
 rather than hours. They belong to a dedicated structure and are removed at the end unless
@@ -91,17 +91,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sheets", type=int, default=100_000)
+        parser.add_argument(
+            "--previous-sheets",
+            type=int,
+            default=0,
+            help="fiches de l'année précédente en plus, que le bilan compare à l'année mesurée",
+        )
         parser.add_argument("--year", type=int, default=timezone_year() - 1)
         parser.add_argument("--runs", type=int, default=5)
         parser.add_argument("--keep", action="store_true", help="garder les données générées")
 
-    def handle(self, *args, sheets, year, runs, keep, **options):
+    def handle(self, *args, sheets, previous_sheets, year, runs, keep, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Cette mesure vise PostgreSQL : définissez DATABASE_URL vers une base de travail.")
         self.clean()
         started = time.perf_counter()
-        self.fill(sheets, year)
-        self.stdout.write(f"Données : {sheets} fiches générées en {time.perf_counter() - started:.1f} s")
+        self.fill(sheets, year, previous_sheets)
+        self.stdout.write(
+            f"Données : {sheets} fiches de {year} et {previous_sheets} de {year - 1} générées "
+            f"en {time.perf_counter() - started:.1f} s"
+        )
         try:
             self.measure(year, runs)
         finally:
@@ -111,7 +120,7 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ data
 
     @transaction.atomic
-    def fill(self, count, year):
+    def fill(self, count, year, previous_count=0):
         commune = Commune.objects.filter(department__code="59").first()
         if commune is None:
             commune = Commune.objects.create(
@@ -152,6 +161,8 @@ class Command(BaseCommand):
             cursor.execute("SELECT min(id) FROM accompaniments_beneficiary WHERE structure_id = %s", [structure.pk])
             params["first_person"] = cursor.fetchone()[0]
             cursor.execute(INSERT_SHEETS, params)
+            if previous_count:
+                cursor.execute(INSERT_SHEETS, params | {"sheets": previous_count, "year_start": f"{year - 1}-01-01"})
             for every in (1, 2):
                 cursor.execute(INSERT_REQUESTS, params | {"every": every})
             cursor.execute("ANALYZE")
@@ -190,7 +201,8 @@ class Command(BaseCommand):
                 timings.append(time.perf_counter() - started)
         self.stdout.write(
             f"Bilan régional {year} ({scope.label}) : {bilan.activity.volume.total.sheets} fiches, "
-            f"{bilan.activity.rights_requests.total.total + bilan.activity.care_requests.total.total} demandes"
+            f"{bilan.activity.rights_requests.total.total + bilan.activity.care_requests.total.total} demandes, "
+            f"comparées à {bilan.previous.volume.total.sheets if bilan.previous else 0} fiches de {year - 1}"
         )
         self.stdout.write(
             f"  calcul : médiane {statistics.median(timings):.2f} s sur {runs} essais "
