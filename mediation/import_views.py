@@ -1,13 +1,31 @@
 """Imports: choose a file, read the dry run (what would be created, updated, left, and every
 error), then confirm or cancel. For coordinators (rows of their departments only) and
-administrators. A long import runs while the confirmation request waits: the dry run tells how
-many rows there are and the page says it may take a minute (docs/imports/README.md)."""
+administrators.
 
+A long import (a long-running kind, historical sheets, and a file of IMPORT_PROGRESS_FROM_ROWS
+rows or more) shows its progress: its dry run and its confirmed import answer with a streamed
+page, whose layout (header, breadcrumb, title) leaves at once, then a progress line every
+thousand rows while the work runs, then the result (the same fragments as the review and done
+pages), then the rest of the layout. The work runs while the response streams, in one
+transaction: if the page is closed, it is rolled back and nothing is imported. The session is
+saved when the view returns, before the stream runs: a streamed import takes its file out of the
+session first, deletes it once done and shows its result in the page instead of redirecting
+(docs/imports/README.md)."""
+
+import logging
+import secrets
+import time
+from contextlib import closing
+
+from auditlog.context import auditlog_value, set_actor
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from .access import for_roles
@@ -15,10 +33,15 @@ from .enums import Role
 from .imports import services
 from .imports.formats import ImportFileError
 from .imports.forms import ConfirmForm, UploadForm
+from .imports.report import ImportReport, RowError
+
+logger = logging.getLogger(__name__)
 
 ERRORS_SHOWN = 200
 DONE_KEY = "finished_imports"
 IMPORT_ROLES = (Role.COORDINATOR, Role.ADMIN)
+# Screen readers hear a streamed import's first line of each stage, then a line at most this often.
+ANNOUNCE_EVERY_SECONDS = 5
 
 
 def kind_or_404(slug):
@@ -84,6 +107,8 @@ def import_review(request, kind):
     if confirming and not form.is_valid():
         messages.warning(request, " ".join(form.errors.get("token", ["Confirmation invalide."])))
         return redirect("imports:review", kind=kind.slug)
+    if services.shows_progress(kind, upload):
+        return streamed_import(request, kind, upload, form=form, confirming=confirming)
     report = services.run(kind, upload, user=request.user, dry_run=not confirming)
     if confirming and report.applied:
         services.forget_upload(request, kind)
@@ -91,21 +116,108 @@ def import_review(request, kind):
         return redirect("imports:done", kind=kind.slug)
     if confirming:
         messages.error(request, "Rien n'a été importé : le fichier contient des erreurs, corrigez-les puis déposez-le.")
-    errors = report.sorted_errors()
     return render(
         request,
         "imports/review.html",
         context_for(
-            kind,
-            current="Vérification",
-            report=report,
-            errors=errors[:ERRORS_SHOWN],
-            hidden_errors=max(0, len(errors) - ERRORS_SHOWN),
-            file_name=upload.name,
-            form=form,
-            column_labels={c.key: c.label for c in kind.columns},
+            kind, current="Vérification", file_name=upload.name, **review_context(report, form, shows_progress=False)
         ),
     )
+
+
+def review_context(report, form, *, shows_progress, upload_gone=False):
+    """What imports/includes/review_result.html needs."""
+    errors = report.sorted_errors()
+    return {
+        "report": report,
+        "errors": errors[:ERRORS_SHOWN],
+        "hidden_errors": max(0, len(errors) - ERRORS_SHOWN),
+        "form": form,
+        "shows_progress": shows_progress,
+        "upload_gone": upload_gone,
+    }
+
+
+def streamed_import(request, kind, upload, *, form, confirming):
+    """The dry run or the confirmed import of a long file, as a page streamed while it runs.
+
+    Everything that must reach the session or the headers happens here, before the stream:
+    the pending file leaves the session (a confirmation cannot be sent twice), the CSRF cookie
+    is set (the result's forms carry a token). Audit entries keep the request's author and
+    address: the auditlog middleware's context ends with the view, so the stream sets it again."""
+    get_token(request)
+    token = services.take_upload(request, kind) if confirming else None
+    audit = auditlog_value.get({})
+    user = request.user
+    marker = f"stream-{secrets.token_hex(16)}"
+    page = render_to_string(
+        "imports/progress.html",
+        context_for(
+            kind,
+            current="Import" if confirming else "Vérification",
+            page_title=f"{'Import' if confirming else 'Vérification'} : {kind.title}",
+            heading=f"{'Import' if confirming else 'Vérification'} de « {upload.name} »",
+            marker=marker,
+        ),
+        request=request,
+    )
+    head, between, tail = page.split(marker)
+    steps = services.run_steps(kind, upload, user=user, dry_run=not confirming)
+
+    def stream():
+        yield head
+        try:
+            with set_actor(user, remote_addr=audit.get("remote_addr"), remote_port=audit.get("remote_port")):
+                report = yield from progress_lines(steps)
+        except Exception:
+            # The page is under way: an error becomes its result, never a broken page.
+            logger.exception("Import %s by user %s failed", kind.slug, user.pk)
+            report = ImportReport(errors=[RowError(None, "", services.UNEXPECTED)])
+        finally:
+            if token:
+                services.delete_upload(token)
+        last_line, result = result_html(request, kind, report, form=form, confirming=confirming)
+        yield last_line + between + result
+        yield tail
+
+    response = StreamingHttpResponse(stream(), content_type="text/html; charset=utf-8")
+    response["X-Accel-Buffering"] = "no"  # a proxy (nginx) must pass each line at once
+    return response
+
+
+def progress_lines(steps):
+    """A line of HTML for each Progress event of `steps`; returns the report. Closed early (the
+    browser went away), it closes `steps`, whose transaction rolls back."""
+    heard = None
+    with closing(steps):
+        while True:
+            try:
+                progress = next(steps)
+            except StopIteration as end:
+                return end.value
+            now = time.monotonic()
+            announce = heard is None or progress.stage != heard[0] or now - heard[1] >= ANNOUNCE_EVERY_SECONDS
+            if announce:
+                heard = (progress.stage, now)
+            yield render_to_string("imports/includes/progress_line.html", {"progress": progress, "announce": announce})
+
+
+def result_html(request, kind, report, *, form, confirming):
+    """The status region's last line, which hides the progress lines (and tells screen readers
+    the work is over), and the result: the done summary, or the dry run's review."""
+    if confirming and report.applied:
+        final = "Import terminé."
+        fragment = render_to_string(
+            "imports/includes/done_result.html", {"kind": kind, "summary": report.as_session()}, request=request
+        )
+    else:
+        final = "Rien n'a été importé." if confirming else "Vérification terminée."
+        fragment = render_to_string(
+            "imports/includes/review_result.html",
+            {"kind": kind, **review_context(report, form, shows_progress=True, upload_gone=confirming)},
+            request=request,
+        )
+    return format_html('<p class="fr-sr-only">{}</p>', final), fragment
 
 
 @require_POST

@@ -1,5 +1,6 @@
-"""What an import says back: its columns as the template defines them, and its report (rows to
-create, to update, unchanged, and every error with its row, column and reason)."""
+"""What an import says back: its columns as the template defines them, its report (rows to
+create, to update, unchanged, and every error with its row, column and reason), and while it runs
+its progress (a stage and how many of the file's rows it has gone through)."""
 
 from dataclasses import dataclass, field
 
@@ -57,6 +58,25 @@ class ImportReport:
             "unchanged": self.unchanged,
             "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running import is: a stage, in French, and the rows it has gone through (no
+    count while the file itself is read)."""
+
+    stage: str
+    done: int = 0
+    total: int | None = None
+
+
+def finish(steps):
+    """Run a generator of Progress events to its end and return what it returns (the report)."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as end:
+            return end.value
 
 
 def map_headers(headers, columns):

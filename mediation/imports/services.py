@@ -5,7 +5,11 @@ back (`set_rollback(True)`), the confirmed import rolls it back as soon as one r
 so either every row is imported or none. Between the two, the uploaded file waits on the server
 (IMPORT_TEMP_DIR, readable by the app only) under a random token kept in the person's session:
 the confirmation never trusts a second upload, it reads that file again, checks it again and
-runs every check again."""
+runs every check again.
+
+`run_steps` is the same work as a generator of Progress events, for the pages that show a long
+import's progress while it runs (`shows_progress`): the transaction spans the whole generator, so
+closing it before its end (the browser went away) rolls everything back."""
 
 import datetime
 import logging
@@ -28,7 +32,7 @@ from mediation.enums import Role
 
 from . import formats, resources
 from .formats import ImportFileError
-from .report import ImportReport, RowError, cell, map_headers
+from .report import ImportReport, Progress, RowError, cell, finish, map_headers
 from .sheets import COLUMNS as SHEET_COLUMNS
 from .sheets import SheetImport
 
@@ -38,6 +42,7 @@ SESSION_KEY = "pending_imports"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 STALE_AFTER = datetime.timedelta(hours=12)
 UNEXPECTED = "L'import a rencontré une erreur inattendue : rien n'a été importé. Réessayez ou contactez l'assistance."
+READING_FILE = "Lecture du fichier"
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,15 @@ class ImportKind:
     long_running: bool = False
 
     def run(self, table, *, user, dry_run, source):
+        return finish(self.steps(table, user=user, dry_run=dry_run, source=source))
+
+    def steps(self, table, *, user, dry_run, source):
+        """The import of `table` as a generator of Progress events, returning the report (a
+        resource says nothing while it runs: its imports are short)."""
         allowed = allowed_department_ids(user)
         if self.resource is None:
-            return SheetImport(table, user=user, allowed_department_ids=allowed, source=source).run(dry_run=dry_run)
+            sheet_import = SheetImport(table, user=user, allowed_department_ids=allowed, source=source)
+            return (yield from sheet_import.steps(dry_run=dry_run))
         return run_resource(self, table, user=user, allowed=allowed, dry_run=dry_run)
 
 
@@ -134,20 +145,36 @@ def allowed_department_ids(user):
 def run(kind, upload, *, user, dry_run):
     """Read `upload` and import it (or only simulate it). Nothing is written unless every row
     is valid and `dry_run` is False. Never raises for a bad file: the report says what is wrong."""
+    return finish(run_steps(kind, upload, user=user, dry_run=dry_run))
+
+
+def run_steps(kind, upload, *, user, dry_run):
+    """`run` as a generator of Progress events, returning the report. The transaction spans the
+    whole generator: closed before its end (GeneratorExit at a yield), it rolls back."""
     started = time.monotonic()
+    yield Progress(READING_FILE)
     try:
         table = formats.read_upload(upload)
     except ImportFileError as error:
         return ImportReport(errors=[RowError(None, "", str(error))])
     try:
         with transaction.atomic():
-            report = kind.run(table, user=user, dry_run=dry_run, source=upload.name)
+            report = yield from kind.steps(table, user=user, dry_run=dry_run, source=upload.name)
             if dry_run or not report.ok:
                 transaction.set_rollback(True)
             report.applied = not dry_run and report.ok
     except DatabaseError:
         logger.exception("Import %s refused by the database", kind.slug)
         report = ImportReport(total=len(table.rows), errors=[RowError(None, "", UNEXPECTED)])
+    except GeneratorExit:
+        logger.warning(
+            "import %s by user %s: %s interrupted after %.1f s (the page was closed), nothing written",
+            kind.slug,
+            user.pk,
+            "dry run" if dry_run else "import",
+            time.monotonic() - started,
+        )
+        raise
     logger.info(
         "import %s by user %s: %s, %s rows, %s created, %s updated, %s unchanged, %s errors, %.1f s",
         kind.slug,
@@ -161,6 +188,12 @@ def run(kind, upload, *, user, dry_run):
         time.monotonic() - started,
     )
     return report
+
+
+def shows_progress(kind, upload):
+    """True when the pages show the import's progress while it runs: a long-running kind and a
+    file of at least IMPORT_PROGRESS_FROM_ROWS rows (as estimated before parsing it)."""
+    return kind.long_running and formats.estimated_rows(upload) >= settings.IMPORT_PROGRESS_FROM_ROWS
 
 
 # What a resource did besides its rows: (said by the dry run, said once imported).
@@ -284,10 +317,21 @@ def pending_upload(request, kind):
 
 
 def forget_upload(request, kind):
+    delete_upload(take_upload(request, kind))
+
+
+def take_upload(request, kind):
+    """Remove the pending entry from the session and return its token; the file stays until
+    `delete_upload` (a streamed import reads it after the session is saved)."""
     pending = request.session.get(SESSION_KEY, {})
     entry = pending.pop(kind.slug, None)
-    if entry:
-        path = _path(entry.get("token"))
-        if path is not None:
-            path.unlink(missing_ok=True)
-        request.session[SESSION_KEY] = pending
+    if not entry:
+        return None
+    request.session[SESSION_KEY] = pending
+    return entry.get("token")
+
+
+def delete_upload(token):
+    path = _path(token)
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -11,7 +11,12 @@ needs three to five minutes for 50 000 rows of a single model, this path 20 to 3
 people, sheets and requests together: see `benchmark_import`). Writes
 are audited in bulk too (one audit entry per record created or updated, with the importer as
 author). Importing the same file twice changes nothing: people, sheets and requests are found by
-their keys, and a request by (domain, type, opening date) within its sheet."""
+their keys, and a request by (domain, type, opening date) within its sheet.
+
+The work is a generator of Progress events (`steps`): reading the rows, checking people and
+sheets against what is stored, then writing by chunks of PROGRESS_EVERY rows, with an event every
+PROGRESS_EVERY rows of each stage, so that a long import can show where it is. `run` goes through
+it without showing anything."""
 
 import datetime
 import re
@@ -30,10 +35,15 @@ from mediation.models import Membership, Post, PostHolding, User
 
 from . import values
 from .formats import thousands
-from .report import Column, ImportReport, cell, map_headers
+from .report import Column, ImportReport, Progress, cell, finish, map_headers
 from .values import CellError
 
 BATCH_SIZE = 1000
+# Rows between two progress events of a stage; the writes go by chunks of as many rows.
+PROGRESS_EVERY = 1000
+READING_ROWS = "Lecture des lignes"
+CHECKING = "Vérification des personnes et des fiches"
+SAVING = "Enregistrement"
 EARLIEST_DATE = datetime.date(1990, 1, 1)
 PLACEHOLDER_LAST_NAME = "Personne"
 APP_ID = re.compile(r"^app-(\d+)$", re.IGNORECASE)
@@ -147,6 +157,12 @@ class SheetImport:
     def run(self, *, dry_run):
         """Check every row, count what would change, and unless `dry_run` (or on any error)
         write it. The caller holds the transaction and rolls it back on errors."""
+        return finish(self.steps(dry_run=dry_run))
+
+    def steps(self, *, dry_run):
+        """`run` as a generator of Progress events; returns the report. The caller holds the
+        transaction: if the generator is closed before its end, the caller's transaction is
+        rolled back by the GeneratorExit raised at the yield where it stopped."""
         index, ignored, header_errors = map_headers(self.table.headers, COLUMNS)
         self.report.ignored_columns = ignored
         if header_errors:
@@ -154,15 +170,35 @@ class SheetImport:
             return self.report
         self.index = index
         self._load_references()
-        rows = [parsed for parsed in (self._parse(row) for row in self.table.rows) if parsed is not None]
+        rows = []
+        yield self._start(READING_ROWS)
+        for number, row in enumerate(self.table.rows, start=1):
+            parsed = self._parse(row)
+            if parsed is not None:
+                rows.append(parsed)
+            if event := self._tick(number):
+                yield event
         sheets = self._group(rows)
         if self.report.errors:
             return self.report
-        people = self._plan(sheets, dry_run=dry_run)
+        people = yield from self._plan(sheets, dry_run=dry_run)
         if not dry_run and not self.report.errors:
-            self._write(people, sheets)
+            yield from self._write(people, sheets)
             self.report.applied = True
         return self.report
+
+    def _start(self, stage):
+        self._stage, self._next_event = stage, PROGRESS_EVERY
+        return Progress(stage, 0, self.report.total)
+
+    def _tick(self, done):
+        """The stage's Progress once `done` rows reach the next multiple of PROGRESS_EVERY, and
+        at the end of the rows; else None."""
+        total = self.report.total
+        if done < self._next_event and done < total:
+            return None
+        self._next_event = (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY
+        return Progress(self._stage, min(done, total), total)
 
     # ------------------------------------------------------------ reading
 
@@ -331,7 +367,9 @@ class SheetImport:
 
     def _plan(self, sheets, *, dry_run):
         """Match people, sheets and requests with what is stored; count rows to create, update
-        or leave. Returns {person key: Beneficiary (new, unsaved) or pk (stored)}."""
+        or leave. Yields its progress; returns {person key: Beneficiary (new, unsaved) or pk
+        (stored)}."""
+        yield self._start(CHECKING)
         structure_ids = {key[0] for key in sheets}
         people = {}
         if structure_ids:
@@ -370,7 +408,9 @@ class SheetImport:
                     stored_requests[request["sheet_id"]].append(request)
 
         new_people = {}
+        done = 0
         for key, planned in sheets.items():
+            done += len(planned.rows)
             person_key = key[:2]
             first = planned.rows[0]
             person_pk = people.get(person_key)
@@ -381,6 +421,8 @@ class SheetImport:
             if existing is not None:
                 planned.changes = {n: v for n, v in first.sheet.items() if existing[n] != v}
             self._plan_requests(planned, stored_requests.get(existing["pk"], []) if existing else [])
+            if event := self._tick(done):
+                yield event
         people.update(new_people)
         counts = (
             (len(new_people), "personne(s) à créer", "personne(s) créée(s)"),
@@ -443,10 +485,31 @@ class SheetImport:
     # ------------------------------------------------------------ writing
 
     def _write(self, people, sheets):
-        created_people = [p for p in people.values() if isinstance(p, Beneficiary)]
+        """Write by chunks of about PROGRESS_EVERY rows (the sheets of a chunk with their people,
+        requests and audit entries), yielding the progress after each."""
+        yield self._start(SAVING)
+        chunk, done = [], 0
+        for key, planned in sheets.items():
+            chunk.append((key, planned))
+            done += len(planned.rows)
+            if event := self._tick(done):
+                self._write_chunk(people, chunk)
+                chunk = []
+                yield event
+        if chunk:
+            self._write_chunk(people, chunk)
+
+    def _write_chunk(self, people, chunk):
+        # The chunk's people not yet stored (one person may have sheets in several chunks).
+        created_people = {}
+        for key, _planned in chunk:
+            person = people[key[:2]]
+            if isinstance(person, Beneficiary) and person.pk is None:
+                created_people[key[:2]] = person
+        created_people = list(created_people.values())
         Beneficiary.objects.bulk_create(created_people, batch_size=BATCH_SIZE)
         new_sheets, changed_sheets = [], []
-        for key, planned in sheets.items():
+        for key, planned in chunk:
             first = planned.rows[0]
             if planned.existing is None:
                 person = people[key[:2]]
@@ -464,10 +527,10 @@ class SheetImport:
                 changed_sheets.append(sheet)
         Sheet.objects.bulk_create(new_sheets, batch_size=BATCH_SIZE)
         if changed_sheets:
-            fields = sorted({n for p in sheets.values() for n in p.changes})
+            fields = sorted({n for _key, planned in chunk for n in planned.changes})
             Sheet.objects.bulk_update(changed_sheets, [f.removesuffix("_id") for f in fields], batch_size=BATCH_SIZE)
         new_requests, changed_requests = [], []
-        for planned in sheets.values():
+        for _key, planned in chunk:
             sheet_pk = planned.instance.pk if planned.instance is not None else planned.existing["pk"]
             for row in planned.rows:
                 if row.request is None:

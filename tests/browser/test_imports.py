@@ -1,19 +1,26 @@
 """Imports in a real browser: a coordinator uploads a posts register, reads the dry run with its
-error, fixes the file, uploads it again and imports it."""
+error, fixes the file, uploads it again and imports it; a long sheets import shows its progress
+while it runs."""
 
 import csv
 import io
 import re
+import threading
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from accompaniments.models import Sheet, SheetRequest
 from mediation.enums import Role
+from mediation.imports import sheets
 from mediation.models import Post, PostHolding
 from tests.conftest import enable_totp
-from tests.factories import CommuneFactory, department, make_user
+from tests.factories import CommuneFactory, PostFactory, StructureFactory, department, make_mediator, make_user
+from tests.imports.conftest import csv_bytes
+from tests.imports.test_sheets_import import HEADERS as SHEET_HEADERS
+from tests.imports.test_streamed_import import five_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -96,3 +103,57 @@ def test_a_coordinator_fixes_a_register_after_the_dry_run_and_imports_it(new_pag
 
     page.get_by_role("link", name="Voir le registre des postes").click()
     expect(page.get_by_role("cell", name="P-59-102")).to_be_visible()
+
+
+def test_a_long_sheets_import_shows_its_progress_then_its_summary(
+    new_page, live_server, settings, tmp_path, monkeypatch
+):
+    """With the threshold lowered to 3 rows and an event every 2 rows, the import of 5 rows is
+    held after its first chunk is written: the browser shows that progress line alone, while the
+    response is still under way; released, the import ends with its summary in the same page."""
+    settings.IMPORT_TEMP_DIR = str(tmp_path)
+    settings.IMPORT_PROGRESS_FROM_ROWS = 3
+    monkeypatch.setattr(sheets, "PROGRESS_EVERY", 2)
+    post = PostFactory(code="P-59-001", structure=StructureFactory(name="Centre social Élan"))
+    make_mediator(structure=post.structure, post=post, email="awa@exemple.fr")
+    coordinator = make_user(Role.COORDINATOR, departments=[post.department])
+    enable_totp(coordinator)
+
+    release = threading.Event()
+    write_chunk = sheets.SheetImport._write_chunk
+    chunks_written = []
+
+    def held_write_chunk(self, people, chunk):
+        if chunks_written:  # the second chunk waits until the browser has shown the first
+            release.wait(timeout=30)
+        write_chunk(self, people, chunk)
+        chunks_written.append(len(chunk))
+
+    monkeypatch.setattr(sheets.SheetImport, "_write_chunk", held_write_chunk)
+    page = logged_in_page(new_page, live_server, coordinator)
+    page.goto("/imports/fiches/")
+    upload(page, {"name": "fiches.csv", "mimeType": "text/csv", "buffer": csv_bytes(SHEET_HEADERS, five_rows())})
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vérification de « fiches.csv »")
+    expect(page.get_by_role("heading", level=2, name="Fichier valide")).to_be_visible()
+    expect(page.get_by_text("Sa progression s'affichera sur la page")).to_be_visible()
+    expect(page.locator(".app-import-progress progress").first).to_be_attached()
+    expect(page.locator(".app-import-progress progress:visible")).to_have_count(0)
+
+    page.get_by_role("button", name="Importer les 5 lignes").click()
+    try:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Import de « fiches.csv »")
+        line = page.get_by_text("Enregistrement : 2 / 5 lignes")
+        expect(line).to_be_visible()
+        expect(page.locator(".app-import-progress p:visible")).to_have_count(1)
+        expect(page.locator(".app-import-progress progress:visible")).to_have_attribute("value", "2")
+        expect(page.get_by_text("5 lignes créées")).to_have_count(0)
+        assert chunks_written == [1]
+    finally:
+        release.set()
+    expect(page.get_by_role("heading", level=2, name=re.compile("5 lignes traitées"))).to_be_visible()
+    expect(page.get_by_text("5 lignes créées")).to_be_visible()
+    expect(line).to_be_hidden()
+    expect(page.locator(".app-import-progress progress:visible")).to_have_count(0)
+    expect(page.get_by_role("link", name="Retour aux imports")).to_be_visible()
+    assert Sheet.objects.count() == 4 and SheetRequest.objects.count() == 5
+    assert list(tmp_path.iterdir()) == []
