@@ -242,6 +242,7 @@ def test_screen_exports_and_pdf_show_the_same_comparison(client, login_as, two_y
     assert f"Fiches {BEFORE}" in page
     assert "+50 %" in page and "−50 %" in page
     assert f"Total {BEFORE}" in page
+    assert f"En italique : les chiffres de {BEFORE}." in page
 
     raw = client.get(reverse("reporting:table_download", args=["volume", "csv"]) + query).content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
