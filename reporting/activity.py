@@ -1,7 +1,7 @@
-"""The bilan's tables read from the accompaniment sheets of a year (tables 1 to 8): a grouped
-query over the sheets, one over their requests and two distinct counts, whatever the number
-of rows. Rows are grouped by post (no join on the large tables) and posts added up per
-department.
+"""The bilan's tables read from the accompaniment sheets of a year (tables 1 to 8), and of the
+year before that they are compared with: per year a grouped query over the sheets and a count
+of people, and one query over both years' requests, whatever the number of rows. Sheets are
+grouped by post and mediator (no join on the large tables) and posts added up per department.
 
 What is counted:
 - a sheet belongs to year N when it was opened in N, and to the department of its post;
@@ -12,6 +12,7 @@ What is counted:
   on or before 31 December of N.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -80,12 +81,6 @@ def year_sheets(scope, post_ids):
     return Sheet.objects.filter(opened_on__gte=scope.start, opened_on__lte=scope.end, post_id__in=post_ids)
 
 
-def year_requests(scope, post_ids):
-    return SheetRequest.objects.filter(
-        opened_on__gte=scope.start, opened_on__lte=scope.end, sheet__post_id__in=post_ids
-    )
-
-
 def add_up_by_department(rows, department_of, key="post_id"):
     """Sum grouped-by-post rows into one row per department."""
     totals = {}
@@ -127,8 +122,15 @@ class ActivityCounts:
 
 
 def count_activity(scope, vocabularies):
-    """Four queries over the year's sheets and requests, whatever their number."""
-    # One pass over the year's sheets, grouped by post, every count a conditional aggregate.
+    """The counts of the scope's year."""
+    return count_years(scope, (scope.year,), vocabularies)[scope.year]
+
+
+def count_years(scope, years, vocabularies):
+    """{year: ActivityCounts} for the scope's territory and each of `years`, in a fixed number
+    of queries whatever the volume: per year, one grouped pass over its sheets and one count of
+    its people; for all the years at once, one pass over their requests (the costly join with
+    the sheets is made once)."""
     aggregates = {
         "n": Count("pk"),
         "age_sum": Sum("age"),
@@ -142,38 +144,49 @@ def count_activity(scope, vocabularies):
             aggregates[f"{field}_{item.pk}"] = Count("pk", filter=Q(**{f"{field}_id": item.pk}))
         aggregates[f"{field}_none"] = Count("pk", filter=Q(**{f"{field}__isnull": True}))
     department_of = scope_posts(scope)
-    sheets = year_sheets(scope, list(department_of))
-    by_department = add_up_by_department(sheets.values("post_id").order_by().annotate(**aggregates), department_of)
-    # Mediators who logged sheets, per department and over the scope (one may log in two
-    # departments): the distinct (post, mediator) pairs, a few hundred rows at most.
-    mediators = {}
-    for post_id, mediator_id in sheets.values_list("post_id", "mediator_id").order_by().distinct():
-        mediators.setdefault(department_of[post_id], set()).add(mediator_id)
-    for department_id, ids in mediators.items():
-        by_department[department_id]["mediators"] = len(ids)
-    # People with a sheet of the year: a semi-join, much cheaper than COUNT(DISTINCT) at scale.
-    people = Beneficiary.objects.filter(Exists(sheets.filter(beneficiary=OuterRef("pk")))).count()
+    post_ids = list(department_of)
+    counted = {}
+    for year in years:
+        sheets = year_sheets(scope.with_year(year), post_ids)
+        # Grouped by post and mediator (a few hundred rows): posts add up per department, and
+        # the mediators who logged sheets are counted per department and over the scope (one
+        # may log in two departments).
+        rows = list(sheets.values("post_id", "mediator_id").order_by().annotate(**aggregates))
+        mediators = {}
+        for row in rows:
+            mediators.setdefault(department_of[row["post_id"]], set()).add(row.pop("mediator_id"))
+        by_department = add_up_by_department(rows, department_of)
+        for department_id, ids in mediators.items():
+            by_department[department_id]["mediators"] = len(ids)
+        counted[year] = {
+            "by_department": by_department,
+            "all_mediators": len(set().union(*mediators.values())),
+            # A semi-join, much cheaper than COUNT(DISTINCT) at scale.
+            "people": Beneficiary.objects.filter(Exists(sheets.filter(beneficiary=OuterRef("pk")))).count(),
+            "request_counts": {},
+        }
 
-    # One pass over the year's requests, grouped by post and type.
-    request_counts = {}
-    for row in (
-        year_requests(scope, list(department_of))
-        .values("sheet__post_id", "kind")
-        .order_by()
-        .annotate(
-            n=Count("pk"),
-            resolved=Count("pk", filter=Q(status=RequestStatus.RESOLVED, closed_on__lte=scope.end)),
+    # The requests opened in the years, grouped by post and type, counted per year: a request
+    # counts as resolved at the end of its year when closed as resolved by 31 December.
+    per_year = {}
+    for year in years:
+        opened = Q(opened_on__year=year)
+        per_year[f"n_{year}"] = Count("pk", filter=opened)
+        per_year[f"resolved_{year}"] = Count(
+            "pk", filter=opened & Q(status=RequestStatus.RESOLVED, closed_on__lte=datetime.date(year, 12, 31))
         )
-    ):
-        key = (department_of[row["sheet__post_id"]], row["kind"])
-        n, resolved = request_counts.get(key, (0, 0))
-        request_counts[key] = (n + row["n"], resolved + row["resolved"])
-    return ActivityCounts(
-        by_department=by_department,
-        all_mediators=len(set().union(*mediators.values())),
-        people=people,
-        request_counts=request_counts,
+    requests = SheetRequest.objects.filter(
+        opened_on__gte=datetime.date(min(years), 1, 1),
+        opened_on__lte=datetime.date(max(years), 12, 31),
+        sheet__post_id__in=post_ids,
     )
+    for row in requests.values("sheet__post_id", "kind").order_by().annotate(**per_year):
+        key = (department_of[row["sheet__post_id"]], row["kind"])
+        for year in years:
+            counts = counted[year]["request_counts"]
+            n, resolved = counts.get(key, (0, 0))
+            counts[key] = (n + row[f"n_{year}"], resolved + row[f"resolved_{year}"])
+    return {year: ActivityCounts(**values) for year, values in counted.items()}
 
 
 def compute_activity(scope, departments=None, vocabularies=None):

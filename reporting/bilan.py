@@ -12,7 +12,7 @@ from django.utils import timezone
 from mediation.models import Department
 
 from . import queries
-from .activity import ACTIVITY_VOCABULARIES, Activity, build_activity, count_activity, load_vocabularies
+from .activity import ACTIVITY_VOCABULARIES, Activity, build_activity, count_years, load_vocabularies
 from .annual import AnnualPart, compute_annual
 from .comparison import compare_activity, compare_annual, compare_register
 from .tables import percent
@@ -76,8 +76,8 @@ def _compute_bilan(scope):
     before = scope.with_year(scope.year - 1)
 
     # The sheets of N and of N−1, laid out over the same columns so that they can sit together.
-    counts = count_activity(scope, vocabularies)
-    previous_counts = count_activity(before, vocabularies)
+    both = count_years(scope, (before.year, scope.year), vocabularies)
+    counts, previous_counts = both[scope.year], both[before.year]
     has_previous = any(row.get("n") for row in previous_counts.by_department.values())
     activity = build_activity(counts, departments, vocabularies, (previous_counts,) if has_previous else ())
     previous = build_activity(previous_counts, departments, vocabularies, (counts,)) if has_previous else None
