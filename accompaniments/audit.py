@@ -14,7 +14,9 @@ def hide(value):
     return "•••"
 
 
-def _register(model):
+def register_masked(model):
+    """Log every write of `model` with its author and time, naming which fields changed but
+    masking their values."""
     fields = [f.name for f in model._meta.concrete_fields if f.name not in NOT_TRACKED and not f.primary_key]
     m2m = [f.name for f in model._meta.many_to_many]
     auditlog.register(
@@ -35,7 +37,7 @@ def register_models():
     from .models import Beneficiary, Contact, Sheet, SheetRequest
 
     for model in (Beneficiary, Sheet, SheetRequest, Contact):
-        _register(model)
+        register_masked(model)
     pre_save.connect(_record_by_id_only, sender=LogEntry, dispatch_uid="audit_record_by_id_only")
 
 
