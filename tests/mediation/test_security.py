@@ -95,10 +95,53 @@ def test_failed_logins_are_rate_limited(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_sessions_expire_after_thirty_idle_minutes_and_with_the_browser():
-    assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST
-    assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+@pytest.fixture
+def later(monkeypatch):
+    """Move Django's clock (which the session store reads expiry against) to `minutes` after
+    the start of the test."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = timezone.now()
+
+    def _move(minutes):
+        monkeypatch.setattr(timezone, "now", lambda: start + datetime.timedelta(minutes=minutes))
+
+    return _move
+
+
+def test_a_session_survives_twenty_nine_idle_minutes(client, later):
+    client.force_login(make_user(Role.MEDIATOR))
+    assert client.get(reverse("accompaniments:home")).status_code == 200
+    later(29)
+    assert client.get(reverse("accompaniments:home")).status_code == 200
+
+
+def test_a_session_ends_after_thirty_idle_minutes(client, later):
+    client.force_login(make_user(Role.MEDIATOR))
+    assert client.get(reverse("accompaniments:home")).status_code == 200
+    later(31)
+    response = client.get(reverse("accompaniments:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_each_request_restarts_the_idle_delay(client, later):
+    client.force_login(make_user(Role.MEDIATOR))
+    later(20)
+    assert client.get(reverse("accompaniments:home")).status_code == 200
+    later(40)  # 20 minutes after the last request
+    assert client.get(reverse("accompaniments:home")).status_code == 200
+
+
+def test_the_session_cookie_goes_with_the_browser(client):
+    user = make_user(Role.MEDIATOR)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": DEFAULT_PASSWORD})
+    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert cookie.value
+    assert not cookie["expires"] and not cookie["max-age"]
+    assert cookie["httponly"]
 
 
 def test_passwords_are_hashed_with_argon2_and_need_twelve_characters(settings):
