@@ -14,6 +14,7 @@ from dsfr.widgets import InlineRadioSelect
 from mediation import perms
 from mediation.enums import Role, Vocabulary
 from mediation.models import Commune, Department, Qpv, User, VocabularyItem
+from mediation.text import NameField
 from mediation.versioning import VersionedModelFormMixin
 
 from .enums import ConsentMethod
@@ -105,6 +106,7 @@ class BeneficiaryForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
             "notes",
             "referent",
         ]
+        field_classes = {"last_name": NameField, "first_name": NameField}
         widgets = {
             "last_name": forms.TextInput(attrs={"autocomplete": "off"}),
             "first_name": forms.TextInput(attrs={"autocomplete": "off"}),

@@ -5,6 +5,7 @@ from dsfr.forms import DsfrBaseForm
 from . import perms
 from .enums import STRUCTURE_ROLES, TERRITORY_ROLES, Role
 from .models import Department, Post, Region, Structure, User
+from .text import NameField
 
 
 class InvitationForm(DsfrBaseForm):
@@ -12,8 +13,8 @@ class InvitationForm(DsfrBaseForm):
     and checked again in clean(): a tampered form cannot widen anybody's rights."""
 
     email = forms.EmailField(label="Adresse e-mail")
-    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
-    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    first_name = NameField(label="Prénom", max_length=150, required=False)
+    last_name = NameField(label="Nom", max_length=150, required=False)
     role = forms.ChoiceField(label="Rôle")
     structure = forms.ModelChoiceField(
         label="Structure",
@@ -140,8 +141,8 @@ class InvitationForm(DsfrBaseForm):
 
 
 class AcceptInvitationForm(DsfrBaseForm):
-    first_name = forms.CharField(label="Prénom", max_length=150)
-    last_name = forms.CharField(label="Nom", max_length=150)
+    first_name = NameField(label="Prénom", max_length=150)
+    last_name = NameField(label="Nom", max_length=150)
     password1 = forms.CharField(
         label="Mot de passe",
         strip=False,

@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm
 from accompaniments.models import search_key
 from mediation.enums import Vocabulary
 from mediation.models import Commune, Department, Post, PostHolding, Qpv, VocabularyItem
+from mediation.text import NameField
 from mediation.versioning import VersionedModelFormMixin
 
 from .enums import ActionAudience, ActionRole, PartnerType
@@ -157,6 +158,7 @@ class PartnerForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
             "website",
             "publics",
         ]
+        field_classes = {"name": NameField}
         widgets = {"publics": forms.CheckboxSelectMultiple}
         help_texts = {
             "name": "Le nom de l'organisation, par exemple « CPAM de Roubaix-Tourcoing » ou « CCAS de Lens ».",
@@ -387,19 +389,19 @@ class ReferralForm(SubmissionKeyMixin, DsfrBaseForm):
     """The public fiche d'orientation. Every field has a maximum length; `website` is a trap
     for robots (hidden from people by CSS), which fill every field they find."""
 
-    referrer_name = forms.CharField(label="Vos nom et prénom", max_length=150)
+    referrer_name = NameField(label="Vos nom et prénom", max_length=150)
     referrer_profession = forms.CharField(
         label="Votre profession", max_length=100, help_text="Par exemple : médecin généraliste, pharmacienne."
     )
-    referrer_structure = forms.CharField(label="Votre structure ou cabinet", max_length=200, required=False)
+    referrer_structure = NameField(label="Votre structure ou cabinet", max_length=200, required=False)
     referrer_phone = forms.CharField(label="Votre téléphone", max_length=30, required=False)
     referrer_email = forms.EmailField(
         label="Votre adresse e-mail",
         max_length=254,
         help_text="Vous y recevrez le numéro de suivi, puis la suite donnée. Format attendu : nom@domaine.fr",
     )
-    patient_last_name = forms.CharField(label="Nom du patient", max_length=150)
-    patient_first_name = forms.CharField(label="Prénom du patient", max_length=150)
+    patient_last_name = NameField(label="Nom du patient", max_length=150)
+    patient_first_name = NameField(label="Prénom du patient", max_length=150)
     patient_phone = forms.CharField(label="Téléphone du patient", max_length=30)
     commune = CommuneField(
         label="Commune de résidence du patient",
