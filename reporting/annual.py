@@ -4,7 +4,9 @@ and each post type, then the ranked lists and the open answers.
 
 What is counted: the bilans of year N that are validated and marked usable. A figure's value
 is the one the mediator declared, or the computed one when she kept it. Figures about one
-mediator are never shown: the smallest column is a department."""
+mediator are never shown: the smallest column is a department, and a column is withheld unless
+it covers whole blocks of at least three bilans of the region (see secrecy.py), so that no
+withheld value can be recomputed from the other columns, counts or pages."""
 
 from dataclasses import dataclass
 
@@ -12,14 +14,17 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from mediation.enums import PostType
+from mediation.models import Department
 
+from . import secrecy
 from .enums import BilanState, FigureKey
 from .models import AnnualBilan, BilanFigure
 from .tables import mean, percent
 
 # A column drawn from fewer bilans than this would show one or two people's answers: its
-# figures are withheld (statistical secrecy), its number of bilans still shown.
-MIN_BILANS_SHOWN = 3
+# figures are withheld (statistical secrecy), its number of bilans still shown; so is a column
+# from which such a column could be recomputed.
+MIN_BILANS_SHOWN = secrecy.MIN_CONTRIBUTORS
 
 MEAN_ROWS = (
     FigureKey.PEOPLE_TOTAL,
@@ -67,10 +72,7 @@ class AnnexColumn:
     key: str
     label: str
     bilans: int
-
-    @property
-    def withheld(self):
-        return 0 < self.bilans < MIN_BILANS_SHOWN
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,19 @@ def usable_bilans(scope):
     return bilans
 
 
+def bilan_blocks(scope):
+    """The secrecy blocks of the usable bilans of the year over the scope's whole regions: the
+    same for every page of these regions, so that no page undoes another's masking."""
+    regions = Department.objects.filter(pk__in=scope.department_ids).values("region")
+    region_departments = Department.objects.filter(region__in=regions).only("pk", "territory_id", "region_id")
+    contributors = {}
+    for department_id, post_type, pk in AnnualBilan.objects.filter(
+        year=scope.year, department__region__in=regions, usable=True, state=BilanState.VALIDATED
+    ).values_list("department_id", "post_type", "pk"):
+        contributors.setdefault((department_id, post_type), (set(),))[0].add(pk)
+    return secrecy.cut(list(region_departments), contributors)
+
+
 def _columns(departments):
     """(key, label, predicate on a (department id, post type) group) of the Annexe 1 columns."""
     columns = [("total", "Ensemble", lambda dep, kind: True)]
@@ -178,12 +193,15 @@ def compute_annual(scope, departments, with_answers=True):
     ):
         figures[(row["bilan__department"], row["bilan__post_type"], row["key"])] = row
 
+    blocks = bilan_blocks(scope)
+    scope_atoms = secrecy.atoms(scope.department_ids, scope.post_type)
     columns, rows = [], []
     sums = []
     for key, label, belongs in _columns(departments):
         members = [group for group in groups if belongs(*group)]
         n = sum(groups[g]["n"] for g in members)
-        columns.append(AnnexColumn(key, label, n))
+        published = blocks.publishable({atom for atom in scope_atoms if belongs(*atom)})
+        columns.append(AnnexColumn(key, label, n, withheld=bool(n) and not published))
         sums.append((members, n))
 
     shown = [not column.withheld for column in columns]
@@ -229,8 +247,9 @@ def compute_annual(scope, departments, with_answers=True):
         rows=tuple(rows),
         note=(
             "Bilans annuels validés et exploitables de l'année ; en-tête : nombre de bilans de chaque colonne. "
-            f"« — » : pas de bilan, ou moins de {MIN_BILANS_SHOWN} bilans (chiffres non diffusés pour ne pas "
-            "révéler les réponses d'un médiateur)."
+            f"« — » : pas de bilan, ou chiffres non diffusés : colonne de moins de {MIN_BILANS_SHOWN} bilans, "
+            "ou dont une telle colonne se déduirait par différence (secret statistique, pour ne pas révéler "
+            "les réponses d'un médiateur)."
         ),
     )
     return AnnualPart(
