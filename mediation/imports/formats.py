@@ -11,7 +11,15 @@ The checks, in this order, each refusing the file with a French message (ImportF
    UTF-8 only and no DTD or entity declaration (entity expansion, external entities). The XML
    parsers used afterwards are defusedxml's too (openpyxl uses it when installed, which is
    asserted below; the ODS reader here parses with defusedxml and forbids DTDs);
-4. the number of rows, against settings.IMPORT_MAX_ROWS, counted while reading.
+4. for ODS, what the sheet would expand to, counted on the XML streamed through a SAX parser
+   without expanding anything: an ODS writes repeated spaces (`text:s text:c`), repeated cells
+   (`number-columns-repeated`) and repeated rows (`number-rows-repeated`) as counts, so that a
+   2 KB file can declare gigabytes. A cell longer than MAX_CELL_CHARS, a value beyond
+   MAX_COLUMNS columns, more non-empty rows than IMPORT_MAX_ROWS or more than
+   MAX_EXPANDED_CHARS characters in all are refused. Empty rows and cells repeated at the end
+   of a sheet (LibreOffice writes a million of them) contain nothing and are not counted;
+5. the number of rows, against settings.IMPORT_MAX_ROWS, and the length of every cell, against
+   MAX_CELL_CHARS, while reading.
 
 Python's zipfile never inflates a part beyond the size its directory declares, so checking the
 declared sizes bounds what reading may unpack."""
@@ -22,9 +30,12 @@ import datetime
 import io
 import re
 import unicodedata
+import xml.sax
 import zipfile
 from dataclasses import dataclass, field
+from xml.sax.handler import ContentHandler, feature_namespaces
 
+import defusedxml.sax
 import openpyxl
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
@@ -51,7 +62,11 @@ MAX_ZIP_ENTRIES = 500
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 MAX_COLUMNS = 100
+# The longest cell accepted, in characters (the longest field of a template holds 300).
 MAX_CELL_CHARS = 5000
+# What the cells of an ODS may add up to once their repeats are expanded: about as much text as
+# the largest CSV accepted (IMPORT_MAX_BYTES) would hold.
+MAX_EXPANDED_CHARS = 20_000_000
 XML_CHUNK_BYTES = 1024 * 1024
 FORBIDDEN_XML = (b"<!doctype", b"<!entity")
 DELIMITERS = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
@@ -157,6 +172,8 @@ def check_upload(name, content):
             "ouvrez-le dans votre tableur et enregistrez-le à nouveau dans ce format."
         )
     _check_xml_parts(archive)
+    if actual == ODS:
+        _check_ods_expansion(archive)
     return Upload(name, actual, content)
 
 
@@ -228,6 +245,137 @@ def _check_xml_parts(archive):
             raise ImportFileError("Le classeur est endommagé ou illisible : enregistrez-le à nouveau.") from error
 
 
+def _column_letters(number):
+    """1 as A, 27 as AA: how a spreadsheet names its columns."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _cell_too_long(line, column, *, open_quote=False):
+    hint = " (un guillemet est peut-être resté ouvert avant elle)" if open_quote else ""
+    return ImportFileError(
+        f"La cellule {_column_letters(column)}{line} (ligne {line}, colonne {column}) dépasse "
+        f"{thousands(MAX_CELL_CHARS)} caractères{hint} : raccourcissez-la, puis déposez le fichier à nouveau."
+    )
+
+
+def _too_many_columns():
+    return ImportFileError(f"Le fichier a plus de {MAX_COLUMNS} colonnes : utilisez le modèle fourni.")
+
+
+class _FirstTableRead(Exception):
+    """Raised to stop the SAX parser once the first table has been counted."""
+
+
+class _OdsExpansion(ContentHandler):
+    """Counts, as the XML of an ODS streams through, what its first table would expand to, and
+    raises ImportFileError as soon as it goes beyond the limits: nothing is expanded or kept
+    but a few counters (SAX hands the text over in pieces)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # tables open
+        self.line = 0  # rows before the current one, repeats included
+        self.rows = 0  # non-empty rows, repeats included
+        self.total = 0  # characters of the table, repeats included
+        self.row = self.cell = None
+
+    @staticmethod
+    def _count(attributes, name):
+        raw = attributes.get((TABLE_NS if name != "c" else TEXT_NS, name))
+        try:
+            count = int(raw or 1)
+        except ValueError as error:
+            raise ImportFileError("Le classeur ODS est endommagé ou illisible : enregistrez-le à nouveau.") from error
+        return max(count, 1)
+
+    def startElementNS(self, name, qname, attributes):
+        namespace, local = name
+        if namespace == TABLE_NS and local == "table":
+            self.depth += 1
+        elif self.depth != 1:
+            return
+        elif namespace == TABLE_NS and local == "table-row":
+            repeat = self._count(attributes, "number-rows-repeated")
+            self.row = {"repeat": repeat, "column": 0, "chars": 0, "content": False}
+        elif namespace == TABLE_NS and local in ("table-cell", "covered-table-cell") and self.row is not None:
+            self.cell = {
+                "repeat": self._count(attributes, "number-columns-repeated"),
+                "chars": 0,
+                "content": (OFFICE_NS, "value-type") in attributes,
+            }
+        elif namespace == TEXT_NS and self.cell is not None and local in ("s", "tab", "line-break"):
+            self._add(self._count(attributes, "c") if local == "s" else 1)
+
+    def characters(self, content):
+        if self.cell is not None:
+            self._add(len(content))
+            self.cell["content"] = self.cell["content"] or bool(content.strip())
+
+    def _add(self, chars):
+        self.cell["chars"] += chars
+        if self.cell["chars"] > MAX_CELL_CHARS:
+            raise _cell_too_long(self.line + 1, self.row["column"] + 1)
+
+    def endElementNS(self, name, qname):
+        namespace, local = name
+        if namespace != TABLE_NS:
+            return
+        if local == "table":
+            self.depth -= 1
+            if self.depth == 0:
+                raise _FirstTableRead
+        elif self.depth != 1:
+            return
+        elif local in ("table-cell", "covered-table-cell") and self.cell is not None:
+            cell, self.cell = self.cell, None
+            if cell["content"]:
+                if self.row["column"] + cell["repeat"] > MAX_COLUMNS:
+                    raise _too_many_columns()
+                self.row["content"] = True
+                self.row["chars"] += cell["chars"] * cell["repeat"]
+            self.row["column"] += cell["repeat"]
+        elif local == "table-row" and self.row is not None:
+            row, self.row = self.row, None
+            self.line += row["repeat"]
+            if not row["content"]:
+                return
+            self.rows += row["repeat"]
+            self.total += row["chars"] * row["repeat"]
+            if self.rows > settings.IMPORT_MAX_ROWS + 1:  # the header and the data rows
+                raise _too_many_rows()
+            if self.total > MAX_EXPANDED_CHARS:
+                raise ImportFileError(
+                    "Une fois ses cellules répétées développées, le classeur dépasserait "
+                    f"{thousands(MAX_EXPANDED_CHARS)} caractères : il est refusé."
+                )
+
+
+def _check_ods_expansion(archive):
+    parser = defusedxml.sax.make_parser()
+    parser.forbid_dtd = True
+    parser.setFeature(feature_namespaces, True)
+    parser.setContentHandler(_OdsExpansion())
+    try:
+        with archive.open("content.xml") as part:
+            while chunk := part.read(XML_CHUNK_BYTES // 16):
+                parser.feed(chunk)
+            parser.close()
+    except _FirstTableRead:
+        return
+    except ImportFileError:
+        raise
+    except DefusedXmlException as error:
+        raise ImportFileError(
+            "Le classeur contient des déclarations XML interdites (DTD ou entités) : il est refusé."
+        ) from error
+    except (KeyError, xml.sax.SAXException, zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise ImportFileError("Le classeur ODS est endommagé ou illisible : enregistrez-le à nouveau.") from error
+
+
 # ---------------------------------------------------------------- size
 
 
@@ -276,7 +424,7 @@ def read_upload(upload):
     if not headers or not any(str(h).strip() for h in headers):
         raise ImportFileError("La première ligne du fichier doit porter les noms des colonnes.")
     if len(headers) > MAX_COLUMNS:
-        raise ImportFileError(f"Le fichier a plus de {MAX_COLUMNS} colonnes : utilisez le modèle fourni.")
+        raise _too_many_columns()
     return Table(headers=[str(h or "").strip() for h in headers], rows=rows, description=description)
 
 
@@ -295,10 +443,7 @@ def _clean_cell(value):
     if value is None:
         return ""
     if isinstance(value, str):
-        value = value.strip()
-        if len(value) > MAX_CELL_CHARS:
-            value = value[:MAX_CELL_CHARS]
-        return value
+        return value.strip()
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float) and value.is_integer():
@@ -308,12 +453,17 @@ def _clean_cell(value):
     return value
 
 
-def _collect(raw_rows):
-    """Header (the first non-empty row) and data rows with their row numbers."""
+def _collect(raw_rows, *, quoted=False):
+    """Header (the first non-empty row) and data rows with their row numbers; a cell longer than
+    MAX_CELL_CHARS refuses the file (in a CSV whose fields are `quoted`, a cell that runs over
+    several lines may come from a quote left open)."""
     headers = None
     rows = []
     for line, raw in raw_rows:
         cells = tuple(_clean_cell(v) for v in raw)
+        for column, value in enumerate(cells, start=1):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise _cell_too_long(line, column, open_quote=quoted and "\n" in value)
         if not any(c != "" for c in cells):
             continue
         if headers is None:
@@ -359,9 +509,13 @@ def _delimiter(text):
 def _read_csv(content):
     text, encoding = _decode_csv(content)
     delimiter = _delimiter(text)
+    # The csv module refuses a field beyond its limit (128 KiB by default) with the same error as
+    # a broken quote: let it read any field the file can hold, and say which cell is too long.
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        headers, rows = _collect((number, raw) for number, raw in enumerate(reader, start=1))
+        headers, rows = _collect(((number, raw) for number, raw in enumerate(reader, start=1)), quoted='"' in text)
     except csv.Error as error:
         raise ImportFileError(
             f"Le CSV est mal formé vers la ligne {reader.line_num} (guillemet non fermé ?)."
@@ -430,8 +584,8 @@ def _ods_text(element):
         if node.text:
             parts.append(node.text)
         for child in node:
-            if child.tag == T_S:
-                parts.append(" " * int(child.get(A_SPACES, "1") or 1))
+            if child.tag == T_S:  # bounded, though the checks refused longer cells already
+                parts.append(" " * min(int(child.get(A_SPACES, "1") or 1), MAX_CELL_CHARS + 1))
             elif child.tag == T_TAB:
                 parts.append("\t")
             elif child.tag == T_BREAK:
