@@ -217,7 +217,8 @@ class PartnerForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
 
 
 class PartnerFilterForm(forms.Form):
-    """The directory's search and filters (GET); unknown values are ignored, never an error page."""
+    """The directory's search and filters, sent by POST so that no typed text lands in a URL;
+    unknown values are ignored, never an error page."""
 
     q = forms.CharField(label="Rechercher un nom", max_length=100, required=False)
     category = forms.ModelChoiceField(label="Catégorie", queryset=VocabularyItem.objects.none(), required=False)
@@ -236,6 +237,14 @@ class PartnerFilterForm(forms.Form):
             del self.fields["department"]
         for field in self.fields.values():
             field.widget.attrs["class"] = "fr-select" if isinstance(field.widget, forms.Select) else "fr-input"
+
+    def criteria(self):
+        """The chosen criteria as the strings a form sends (kept in the session), empty ones left out."""
+        chosen = {}
+        for name, value in self.cleaned_data.items():
+            if value:
+                chosen[name] = str(value.pk) if hasattr(value, "pk") else str(value)
+        return chosen
 
     def filter(self, partners):
         if not self.is_valid():

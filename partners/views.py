@@ -1,5 +1,7 @@
 """The partner directory, each mediator's own partners, and orientations out of a sheet."""
 
+import secrets
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -22,6 +24,12 @@ DIRECTORY_READERS = (Role.MEDIATOR, Role.STRUCTURE_MANAGER, Role.COORDINATOR, Ro
 DIRECTORY_EDITORS = (Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 STALE_SAVE_MESSAGE = "Ces informations ont été modifiées entre-temps : rechargez la page et saisissez à nouveau."
 PAGE_SIZE = 50
+# Directory searches kept in the session, so that the typed text never travels in a URL.
+SEARCHES_SESSION_KEY = "partner_searches"
+SEARCH_PARAM = "recherche"
+SEARCH_LIFETIME_SECONDS = 60 * 60
+MAX_KEPT_SEARCHES = 10
+SEARCH_EXPIRED_MESSAGE = "Cette recherche n'est plus disponible : saisissez-la à nouveau."
 
 
 def parse_pk(value):
@@ -52,9 +60,50 @@ def save_versioned(form, request):
 # ---------------------------------------------------------------- directory
 
 
+def kept_searches(request):
+    """The directory searches of this session still alive, {token: {"data": …, "at": epoch}}."""
+    now = timezone.now().timestamp()
+    searches = request.session.get(SEARCHES_SESSION_KEY) or {}
+    return {
+        token: search
+        for token, search in searches.items()
+        if isinstance(search, dict) and now - search.get("at", 0) < SEARCH_LIFETIME_SECONDS
+    }
+
+
+def keep_search(request, data):
+    """Keep a search's criteria under a new random token; the oldest ones beyond the limit go."""
+    token = secrets.token_urlsafe(12)
+    searches = kept_searches(request)
+    searches[token] = {"data": data, "at": timezone.now().timestamp()}
+    newest = sorted(searches.items(), key=lambda item: item[1]["at"])[-MAX_KEPT_SEARCHES:]
+    request.session[SEARCHES_SESSION_KEY] = dict(newest)
+    return token
+
+
 @for_roles(*DIRECTORY_READERS)
 def partner_list(request):
-    filters = PartnerFilterForm(request.GET or None, user=request.user)
+    """The directory. The search is sent by POST and kept in the session under a token: the
+    results page (Back, pagination) is `?recherche=<token>`, never the typed text."""
+    if request.method == "POST":
+        filters = PartnerFilterForm(request.POST, user=request.user)
+        if filters.is_valid():
+            criteria = filters.criteria()
+            if not criteria:
+                return redirect("partners:partner_list")
+            token = keep_search(request, criteria)
+            return redirect(f"{reverse('partners:partner_list')}?{SEARCH_PARAM}={token}")
+    elif SEARCH_PARAM in request.GET:
+        search = kept_searches(request).get(request.GET[SEARCH_PARAM])
+        if search is None:
+            messages.info(request, SEARCH_EXPIRED_MESSAGE)
+            return redirect("partners:partner_list")
+        filters = PartnerFilterForm(search["data"], user=request.user)
+    elif "q" in request.GET:
+        # An old link with the text in it: the text goes no further (pagination links).
+        return redirect("partners:partner_list")
+    else:
+        filters = PartnerFilterForm(user=request.user)
     partners = (
         filters.filter(Partner.objects.for_user(request.user))
         .select_related("category", "commune", "department")
