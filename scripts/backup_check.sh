@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prove that a backup restores: dump the database of DATABASE_URL (pg_dump, custom format),
 # restore it into a fresh temporary database (pg_restore), then compare the exact row count
-# (COUNT(*)) of every table of both. Prints one line per table; exits 1 on any difference,
+# (COUNT(*)) of every table of both. The sessions and the cache table (session data, login and
+# referral counters) are dumped without their rows: they come back empty, schema intact, and
+# must be kept in no backup. Prints one line per table; exits 1 on any difference,
 # 2 on a usage error. The temporary database (and the dump, unless a path is given) is removed
 # at the end, whatever happens. See docs/backup.md.
 #
@@ -38,6 +40,21 @@ if [[ -z "$source_db" || "$source_db" == "$url_without_options" ]]; then
   exit 2
 fi
 
+# Tables whose schema is dumped but not their rows (pg_dump --exclude-table-data).
+EMPTIED_TABLES=(django_session cache_table)
+exclude_options=()
+for table in "${EMPTIED_TABLES[@]}"; do
+  exclude_options+=("--exclude-table-data=public.${table}")
+done
+
+is_emptied() {
+  local table
+  for table in "${EMPTIED_TABLES[@]}"; do
+    [[ "$1" == "$table" ]] && return 0
+  done
+  return 1
+}
+
 restore_db="${source_db}_backup_check_$(date +%Y%m%d%H%M%S)_$$"
 restore_url="${url_prefix}/${restore_db}${options}"
 work_dir="$(mktemp -d)"
@@ -65,9 +82,9 @@ FROM information_schema.tables
 WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
 ORDER BY table_name"
 
-echo "Sauvegarde de « ${source_db} » (pg_dump, format custom)…"
+echo "Sauvegarde de « ${source_db} » (pg_dump, format custom, sans les lignes de ${EMPTIED_TABLES[*]})…"
 started=$SECONDS
-pg_dump --format=custom --no-owner --no-privileges --file "$dump_file" "$DATABASE_URL"
+pg_dump --format=custom --no-owner --no-privileges "${exclude_options[@]}" --file "$dump_file" "$DATABASE_URL"
 echo "  $(du -h "$dump_file" | cut -f1) en $((SECONDS - started)) s : ${dump_file}"
 
 echo "Restauration dans la base temporaire « ${restore_db} » (pg_restore)…"
@@ -100,7 +117,14 @@ total=0
 for table in "${tables[@]}"; do
   source="${source_counts[$table]:-absente}"
   restored="${restored_counts[$table]:-absente}"
-  if [[ "$source" == "$restored" ]]; then
+  if is_emptied "$table" && [[ "$source" != "absente" ]]; then
+    if [[ "$restored" == "0" ]]; then
+      state="ok (lignes non sauvegardées)"
+    else
+      state="DIFFÉRENT (aurait dû revenir vide)"
+      mismatches=$((mismatches + 1))
+    fi
+  elif [[ "$source" == "$restored" ]]; then
     state="ok"
     total=$((total + source))
   else
@@ -115,4 +139,5 @@ if ((mismatches > 0)); then
   echo "ÉCHEC : ${mismatches} table(s) sur ${#tables[@]} diffèrent entre la base et sa restauration." >&2
   exit 1
 fi
-echo "OK : ${#tables[@]} tables, ${total} lignes, identiques après restauration."
+echo "OK : ${#tables[@]} tables, ${total} lignes, identiques après restauration" \
+  "(${EMPTIED_TABLES[*]} restaurées vides, comme prévu)."
