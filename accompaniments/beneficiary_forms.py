@@ -2,6 +2,8 @@
 is limited to the user's structure and checked again on submission: a tampered or stale value
 gets a French field error, never a server error."""
 
+import uuid
+
 from django import forms
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -83,6 +85,7 @@ class BeneficiaryForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
         label="Il s'agit d'une autre personne : créer la fiche quand même",
         required=False,
     )
+    # Drawn when the empty form is shown; cleaned into the person's `submission_key`.
     submission_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     class Meta:
@@ -220,6 +223,17 @@ class BeneficiaryForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
         if value.year < MIN_BIRTH_YEAR:
             raise forms.ValidationError(f"Indiquez une date de naissance à partir de {MIN_BIRTH_YEAR}.")
         return value
+
+    def clean_submission_token(self):
+        """The key of this submission: the UUID drawn with the form, or one derived from any other
+        token (a stable key: the same token sent twice is the same submission). None if no token."""
+        token = self.cleaned_data["submission_token"]
+        if not token:
+            return None
+        try:
+            return uuid.UUID(token)
+        except ValueError:
+            return uuid.uuid5(uuid.NAMESPACE_URL, f"beneficiary-submission:{token}")
 
     def clean_consent_on(self):
         value = self.cleaned_data.get("consent_on")

@@ -10,6 +10,7 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from mediation.enums import Role
 from mediation.middleware import restore_preserved_post
 from mediation.versioning import StaleEdit
 
-from .audit import log_access
+from .audit import log_access, log_page
 from .beneficiaries import (
     MERGED_FROM,
     find_duplicates,
@@ -43,9 +44,8 @@ from .models import Beneficiary, Contact, Sheet, SheetRequest
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
 LOG_PAGE_SIZE = 50
-# Tokens of the creation forms already saved, kept in the session: a double submit creates one record.
-SUBMITTED_KEY = "beneficiary_submissions"
-SUBMITTED_KEPT = 20
+ALREADY_CREATED = "Cette fiche était déjà enregistrée : elle n'a pas été créée une seconde fois."
+NOT_CREATED = "La fiche n'a pas pu être enregistrée : vérifiez la saisie puis réessayez."
 SESSION_RESTORED = "Votre session avait expiré : votre saisie a été conservée, vérifiez-la puis enregistrez."
 ACTION_LABELS = {
     LogEntry.Action.CREATE: "Création",
@@ -128,6 +128,7 @@ def beneficiary_list(request):
         matches = listed.search(search_form.cleaned_data["q"]).order_by("name_key", "pk")
         count = matches.count()
         context.update(searched=True, results=list(matches[:SEARCH_LIMIT]), count=count, limit=SEARCH_LIMIT)
+        page_kind = "beneficiary_search"
     else:
         # Sort the whole list on the latest activity alone, then count sheets and open
         # requests for the page's rows only: a fixed number of queries, fast at any size.
@@ -139,6 +140,8 @@ def beneficiary_list(request):
         page = Paginator(paged, PAGE_SIZE).get_page(request.GET.get("page"))
         results = list(listed.filter(pk__in=list(page.object_list)).order_by(*ordering))
         context.update(searched=False, page=page, results=results)
+        page_kind = "beneficiary_list" if mine else "beneficiary_list_structure"
+    log_page(Beneficiary, [person.pk for person in context["results"]], page=page_kind, actor=request.user)
     return render(request, "accompaniments/beneficiary_list.html", context)
 
 
@@ -160,6 +163,27 @@ def _restored_form(request, beneficiary):
     return _form(request, beneficiary, initial=initial_from_preserved(BeneficiaryForm, preserved))
 
 
+def _created_with(request, key):
+    """The pk of the person of the user's scope that a submit with this key created, if any."""
+    return people(request).filter(submission_key=key).values_list("pk", flat=True).first() if key else None
+
+
+def _save_once(request, form, key):
+    """Save the new person under the form's key: (person, True). If a simultaneous submit of the
+    same form saved it first, the unique key refuses the second insert: (that person, False)."""
+    form.instance.submission_key = key
+    try:
+        with transaction.atomic():
+            return form.save(), True
+    except IntegrityError:
+        form.instance.pk = None
+        already = _created_with(request, key)
+        if already is None:
+            form.add_error(None, NOT_CREATED)
+            return None, False
+        return people(request).get(pk=already), False
+
+
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_create(request):
     structure = request.membership.structure
@@ -176,10 +200,9 @@ def beneficiary_create(request):
         form.focus_first_error()
     elif request.method == "POST":
         data = form.cleaned_data
-        submitted = request.session.get(SUBMITTED_KEY, {})
-        already = data["submission_token"] and submitted.get(data["submission_token"])
-        if already and people(request).filter(pk=already).exists():
-            messages.info(request, "Cette fiche était déjà enregistrée : elle n'a pas été créée une seconde fois.")
+        key = data["submission_token"]
+        if already := _created_with(request, key):
+            messages.info(request, ALREADY_CREATED)
             return redirect("accompaniments:beneficiary_detail", pk=already)
         if not data["confirm_duplicate"]:
             duplicates = list(
@@ -193,16 +216,20 @@ def beneficiary_create(request):
                 .with_activity()
                 .order_by("name_key", "pk")
             )
+        if duplicates and (already := _created_with(request, key)):
+            # The "duplicate" is this very form, saved in the meantime by a simultaneous submit.
+            messages.info(request, ALREADY_CREATED)
+            return redirect("accompaniments:beneficiary_detail", pk=already)
         if duplicates:
             form.ask_duplicate_confirmation()
         else:
-            beneficiary = form.save()
-            if data["submission_token"]:
-                submitted = dict(list(submitted.items())[-(SUBMITTED_KEPT - 1) :])
-                submitted[data["submission_token"]] = beneficiary.pk
-                request.session[SUBMITTED_KEY] = submitted
-            messages.success(request, f"La fiche de {beneficiary} est créée.")
-            return redirect("accompaniments:beneficiary_detail", pk=beneficiary.pk)
+            beneficiary, created = _save_once(request, form, key)
+            if beneficiary is not None:
+                if created:
+                    messages.success(request, f"La fiche de {beneficiary} est créée.")
+                else:
+                    messages.info(request, ALREADY_CREATED)
+                return redirect("accompaniments:beneficiary_detail", pk=beneficiary.pk)
     return render(
         request,
         "accompaniments/beneficiary_form.html",
@@ -330,6 +357,8 @@ def beneficiary_merge(request, pk):
         data = request.GET if "other" in request.GET else None
     form = MergeForm(data, target=target, user=request.user, duplicates=duplicates)
     if data is None or not form.is_valid():
+        shown_people = [target.pk, *(duplicate.pk for duplicate in duplicates)]
+        log_page(Beneficiary, shown_people, page="merge_candidates", actor=request.user)
         return render(
             request,
             "accompaniments/beneficiary_merge.html",
@@ -366,6 +395,7 @@ def beneficiary_merge(request, pk):
         messages.success(request, f"Fusion faite : {done}{filled}")
         return redirect("accompaniments:beneficiary_detail", pk=target.pk)
     target_sheets = Sheet.objects.filter(beneficiary=target).count()
+    log_page(Beneficiary, [target.pk, other.pk], page="merge_comparison", actor=request.user)
     return render(
         request,
         "accompaniments/beneficiary_merge.html",
@@ -461,7 +491,8 @@ def caseload_transfer(request):
                 f"à {to_user.get_full_name() or to_user.email}.",
             )
             return redirect("accompaniments:caseload_transfer")
-        caseload = form.caseload.select_related("commune").with_activity().order_by("name_key", "pk")
+        caseload = list(form.caseload.select_related("commune").with_activity().order_by("name_key", "pk"))
+        log_page(Beneficiary, [person.pk for person in caseload], page="caseload_transfer", actor=request.user)
         selected = {str(value) for value in (form["beneficiaries"].value() or [])}
     return render(
         request,

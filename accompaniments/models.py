@@ -174,6 +174,8 @@ class Beneficiary(models.Model):
     external_id = models.CharField("identifiant externe", max_length=100, blank=True, db_index=True)
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Drawn when the creation form is shown: the same form sent twice creates one person.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
