@@ -10,10 +10,14 @@
 #   DATABASE_URL=postgres://user@host:5432/mediation scripts/backup_check.sh [dump-file]
 #
 # With a dump-file argument the dump is written there and kept (the check then doubles as the
-# nightly backup). Needs pg_dump, pg_restore and psql of the server's major version or newer, and
-# a role allowed to create databases.
+# nightly backup). With BACKUP_GPG_RECIPIENT set too (a public key of the keyring of the account
+# running the script, its private key kept off the server), the file kept is the dump encrypted to
+# that key: the plain dump exists only in the temporary directory, removed at the end.
+# Needs pg_dump, pg_restore and psql of the server's major version or newer, and a role allowed to
+# create databases. Files are created readable by their owner only.
 
 set -euo pipefail
+umask 077
 
 if [[ -z "${DATABASE_URL:-}" ]]; then
   echo "DATABASE_URL n'est pas défini (postgres://utilisateur@hôte:port/base)." >&2
@@ -40,6 +44,13 @@ if [[ -z "$source_db" || "$source_db" == "$url_without_options" ]]; then
   exit 2
 fi
 
+kept_file="${1:-}"
+encrypt_to="${BACKUP_GPG_RECIPIENT:-}"
+if [[ -n "$encrypt_to" && -z "$kept_file" ]]; then
+  echo "BACKUP_GPG_RECIPIENT chiffre la sauvegarde gardée : donnez le fichier où l'écrire." >&2
+  exit 2
+fi
+
 # Tables whose schema is dumped but not their rows (pg_dump --exclude-table-data).
 EMPTIED_TABLES=(django_session cache_table)
 exclude_options=()
@@ -58,7 +69,11 @@ is_emptied() {
 restore_db="${source_db}_backup_check_$(date +%Y%m%d%H%M%S)_$$"
 restore_url="${url_prefix}/${restore_db}${options}"
 work_dir="$(mktemp -d)"
-dump_file="${1:-$work_dir/${source_db}.dump}"
+if [[ -n "$encrypt_to" || -z "$kept_file" ]]; then
+  dump_file="$work_dir/${source_db}.dump"
+else
+  dump_file="$kept_file"
+fi
 
 cleanup() {
   local status=$?
@@ -86,6 +101,12 @@ echo "Sauvegarde de « ${source_db} » (pg_dump, format custom, sans les lignes 
 started=$SECONDS
 pg_dump --format=custom --no-owner --no-privileges "${exclude_options[@]}" --file "$dump_file" "$DATABASE_URL"
 echo "  $(du -h "$dump_file" | cut -f1) en $((SECONDS - started)) s : ${dump_file}"
+if [[ -n "$encrypt_to" ]]; then
+  # Encrypted before the check, so that the backup is kept even if the counts then differ.
+  gpg --batch --yes --quiet --trust-model always --encrypt --recipient "$encrypt_to" \
+    --output "$kept_file" "$dump_file"
+  echo "  chiffrée pour « ${encrypt_to} » : ${kept_file}"
+fi
 
 echo "Restauration dans la base temporaire « ${restore_db} » (pg_restore)…"
 started=$SECONDS

@@ -1,6 +1,6 @@
 """scripts/backup_check.sh: the dump restores with every table, but the sessions and the cache
 (session data, login and referral counters) are kept in no backup: their tables come back empty,
-every other table with the same rows."""
+every other table with the same rows. With a recipient key, only the encrypted dump is kept."""
 
 import os
 import shutil
@@ -18,8 +18,12 @@ from tests.factories import make_mediator
 SCRIPT = Path(settings.BASE_DIR) / "scripts" / "backup_check.sh"
 EMPTIED_TABLES = ("django_session", "cache_table")
 PSQL, PG_RESTORE = shutil.which("psql"), shutil.which("pg_restore")
+GPG, GPGCONF = shutil.which("gpg"), shutil.which("gpgconf")
+BACKUP_KEY = "Sauvegardes médiation <sauvegardes@exemple.fr>"
 
 pytestmark = [
+    # Committed rows, for pg_dump to see; the reference data of the migrations is reloaded after.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="pg_dump and pg_restore work on PostgreSQL only: the SQLite test database has no dump to check",
@@ -67,7 +71,7 @@ def restored_url():
     psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_the_backup_keeps_no_session_nor_cache_row(transactional_db, tmp_path, restored_url):
+def test_the_backup_keeps_no_session_nor_cache_row(tmp_path, restored_url):
     make_mediator()
     session = SessionStore()
     session["held"] = "une donnée de session"
@@ -99,3 +103,50 @@ def test_the_backup_keeps_no_session_nor_cache_row(transactional_db, tmp_path, r
     for table in EMPTIED_TABLES:
         line = next(line for line in run.stdout.splitlines() if line.startswith(f"{table} "))
         assert "non sauvegardée" in line
+
+
+@pytest.fixture
+def gnupg_home(tmp_path):
+    """A keyring holding the backups' key pair, as the offline machine would; the server side
+    needs only its public part. The agent gpg starts for it is stopped afterwards."""
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run(  # noqa: S603 (gpg, fixed arguments)
+        [GPG, "--batch", "--passphrase", "", "--quick-gen-key", BACKUP_KEY, "default", "default", "never"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    yield env
+    subprocess.run([GPGCONF, "--kill", "gpg-agent"], env=env, check=False)  # noqa: S603
+
+
+@pytest.mark.skipif(not (GPG and GPGCONF), reason="gpg is not installed")
+def test_an_encrypted_backup_leaves_no_plain_dump(tmp_path, gnupg_home):
+    make_mediator()
+    session = SessionStore()
+    session.create()
+    kept = tmp_path / "sauvegardes" / "mediation.dump.gpg"
+    kept.parent.mkdir()
+    env = {
+        **gnupg_home,
+        "DATABASE_URL": database_url(connection.settings_dict["NAME"]),
+        "BACKUP_GPG_RECIPIENT": BACKUP_KEY,
+    }
+    run = subprocess.run([str(SCRIPT), str(kept)], env=env, capture_output=True, text=True, timeout=300)  # noqa: S603
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    # Only the encrypted file is kept, readable by its owner alone; it is no dump without the key.
+    assert list(kept.parent.iterdir()) == [kept]
+    assert kept.stat().st_mode & 0o077 == 0
+    assert not kept.read_bytes().startswith(b"PGDMP")
+    plain = tmp_path / "dechiffre.dump"
+    subprocess.run(  # noqa: S603 (gpg, fixed arguments)
+        [GPG, "--batch", "--quiet", "--output", str(plain), "--decrypt", str(kept)], env=gnupg_home, check=True
+    )
+    contents = subprocess.run(  # noqa: S603 (the PostgreSQL client)
+        [PG_RESTORE, "--list", str(plain)], check=True, capture_output=True, text=True
+    ).stdout
+    assert "TABLE DATA public mediation_user " in contents
+    assert "TABLE public django_session " in contents and "TABLE DATA public django_session " not in contents
