@@ -4,8 +4,9 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
-from . import perms
+from . import form_recovery, perms
 from .access import rule_of
+from .form_recovery import PRESERVED_POST_KEY  # noqa: F401 (imported by tests and views)
 
 
 class MembershipMiddleware:
@@ -89,39 +90,33 @@ class NoStoreMiddleware:
         return response
 
 
-PRESERVED_POST_KEY = "preserved_post"
-
-
 class PreservePostOnExpiredSessionMiddleware:
     """A form sent after the session expired is not lost: its fields are kept in the new
-    (anonymous) session, the person logs in again and finds the form filled as she left it.
+    (anonymous) session for the account that typed it, she logs in again and finds the form
+    filled as she left it (mediation.form_recovery says what is kept, for whom, how long).
     Must sit just before LoginRequiredMiddleware, which sends her to the login page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        was_authenticated = request.user.is_authenticated
+        if was_authenticated:
+            form_recovery.settle(request)
+        response = self.get_response(request)
+        if response.status_code >= 500:
+            return response
+        if request.user.is_authenticated:
+            form_recovery.settle(request)
+            form_recovery.mark_owner(response, request.user)
+        elif was_authenticated:  # logged out by this request
+            form_recovery.forget_owner(response)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.method != "POST" or request.user.is_authenticated:
-            return None
-        if not getattr(view_func, "login_required", True):
-            return None
-        fields = {k: request.POST.getlist(k) for k in request.POST if k != "csrfmiddlewaretoken"}
-        request.session[PRESERVED_POST_KEY] = {"path": request.path, "fields": fields}
+        if request.method == "POST" and not request.user.is_authenticated and form_recovery.keeps_forms_of(view_func):
+            form_recovery.keep(request)
         return None
 
 
-def restore_preserved_post(request):
-    """The fields kept for this page before a re-login, as a QueryDict, or None. Used once."""
-    from django.http import QueryDict
-
-    preserved = request.session.get(PRESERVED_POST_KEY)
-    if not preserved or preserved.get("path") != request.path:
-        return None
-    del request.session[PRESERVED_POST_KEY]
-    data = QueryDict(mutable=True)
-    for key, values in preserved["fields"].items():
-        data.setlist(key, values)
-    return data
+restore_preserved_post = form_recovery.restore

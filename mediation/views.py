@@ -226,6 +226,11 @@ def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def csrf_failure(request, reason=""):
+    """A form refused for its CSRF token: said in French, without the technical reason."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request):
     # No request context: the database may be what failed.
     return HttpResponseServerError(loader.get_template("500.html").render())

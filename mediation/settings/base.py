@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mediation.sessions.SessionLifetimeMiddleware",
     "mediation.middleware.PreservePostOnExpiredSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -158,11 +159,18 @@ MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # Sessions: 30 minutes of inactivity, gone when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
+# However busy, a session ends this many seconds after its login (mediation.sessions).
+SESSION_ABSOLUTE_AGE = int(os.environ.get("SESSION_ABSOLUTE_AGE", str(12 * 3600)))
+# A form sent after the session expired is kept for the account named by this signed cookie,
+# up to this size of JSON (mediation.form_recovery).
+SESSION_OWNER_COOKIE_NAME = "session_owner"
+FORM_RECOVERY_MAX_BYTES = int(os.environ.get("FORM_RECOVERY_MAX_BYTES", str(64 * 1024)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "mediation.views.csrf_failure"
 
 # Traceability: access and change logs are kept this many months, then purged.
 AUDIT_LOG_RETENTION_MONTHS = int(os.environ.get("AUDIT_LOG_RETENTION_MONTHS", "12"))

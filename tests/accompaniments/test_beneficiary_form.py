@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -298,7 +299,8 @@ def test_a_stale_edit_lists_a_qpv_answer_changed_between_no_and_not_given(
 
 def test_a_form_sent_after_the_session_expired_is_restored_after_logging_in_again(client, mediator):
     person = BeneficiaryFactory(structure=structure_of(mediator), referent=mediator)
-    client.logout()
+    client.get(update_url(person))  # her pages mark the browser as hers
+    Session.objects.all().delete()  # thirty idle minutes later the server forgot her session
     sent = client.post(update_url(person), edit_data(person, phone="06 11 22 33 44", notes="Tapé avant expiration"))
     assert sent.status_code == 302
     assert sent["Location"].startswith(reverse("account_login"))
@@ -317,7 +319,8 @@ def test_a_form_sent_after_the_session_expired_is_restored_after_logging_in_agai
 
 
 def test_a_creation_sent_after_the_session_expired_is_restored_with_force_login(client, mediator):
-    client.logout()
+    client.get(CREATE_URL)
+    Session.objects.all().delete()
     client.post(CREATE_URL, person_data(last_name="Lefebvre", first_name="Inès"))
     client.force_login(mediator)
     page = client.get(CREATE_URL).content.decode()

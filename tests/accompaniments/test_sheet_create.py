@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from accompaniments.enums import RequestDomain, RequestStatus
@@ -286,6 +287,9 @@ def test_a_form_sent_after_the_session_expired_is_shown_again_after_login(client
     team = Team()
     url = create_url(team.person)
     data = sheet_data(team, notes="Notes tapées avant expiration", requests=[request_row(note="à garder")])
+    client.force_login(team.mediator)
+    client.get(url)  # her pages mark the browser as hers
+    Session.objects.all().delete()  # thirty idle minutes later the server forgot her session
     response = client.post(url, data)  # not logged in any more
     assert response.status_code == 302
     assert response.url.startswith(reverse("account_login"))

@@ -3,6 +3,7 @@ send back, correction, validation, locking and reopening, the usable flag and ga
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from mediation.enums import Role, Vocabulary
 from mediation.middleware import PRESERVED_POST_KEY
@@ -389,6 +390,8 @@ def test_a_form_sent_after_the_session_expired_is_restored_after_login(client, m
     session = client.session
     data = complete_data(bilan, what_helped="Écrit avant l'expiration")
     session[PRESERVED_POST_KEY] = {
+        "user": str(mediator.pk),
+        "saved_at": timezone.now().timestamp(),
         "path": edit_url(bilan),
         "fields": {k: [str(v) for v in (v if isinstance(v, list) else [v])] for k, v in data.items()},
     }
