@@ -102,11 +102,18 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# A cache every worker shares: the login rate limits must hold across gunicorn workers.
+# A cache every worker shares: the login rate limits must hold across gunicorn workers. Sized so
+# that flooding it with other keys (one per e-mail or address an attacker uses) evicts no
+# counter: Django's default of 300 entries, a third culled, would let it. When full, a tenth is
+# culled (the database cache culls by key order, not by age).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "cache_table",
+        "OPTIONS": {
+            "MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "100000")),
+            "CULL_FREQUENCY": int(os.environ.get("CACHE_CULL_FREQUENCY", "10")),
+        },
     }
 }
 
@@ -145,12 +152,19 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Médiation santé] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "5/5m/ip,5/5m/key",
+    # Failed logins: 5 per account (the e-mail typed) and 30 per client address in 5 minutes. An
+    # office behind one NAT address survives a colleague who mistypes (her account is the one
+    # blocked); one address spraying passwords over many accounts is stopped after 30 tries.
+    "login_failed": "5/5m/key,30/5m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# The client address of the rate limits (and of the audit trail): behind TRUSTED_PROXY_COUNT
+# reverse proxies of ours, the entry that many places from the end of X-Forwarded-For (what the
+# nearest proxy of ours saw); 0 reads REMOTE_ADDR, for an app that faces the clients directly.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Médiation santé"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
