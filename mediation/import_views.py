@@ -2,14 +2,14 @@
 error), then confirm or cancel. For coordinators (rows of their departments only) and
 administrators.
 
-A long import (a long-running kind, historical sheets, and a file of IMPORT_PROGRESS_FROM_ROWS
-rows or more) shows its progress: its dry run and its confirmed import answer with a streamed
-page, whose layout (header, breadcrumb, title) leaves at once, then a progress line every
-thousand rows while the work runs, then the result (the same fragments as the review and done
-pages), then the rest of the layout. The work runs while the response streams, in one
-transaction: if the page is closed, it is rolled back and nothing is imported. The session is
-saved when the view returns, before the stream runs: a streamed import takes its file out of the
-session first, deletes it once done and shows its result in the page instead of redirecting
+A long import (a file of IMPORT_PROGRESS_FROM_ROWS rows or more, of any kind) shows its
+progress: its dry run and its confirmed import answer with a streamed page, whose layout
+(header, breadcrumb, title) leaves at once, then a progress line every thousand rows while the
+work runs, then the result (the same fragments as the review and done pages), then the rest of
+the layout. The work runs while the response streams, in one transaction: if the page is closed,
+it is rolled back and nothing is imported. The session is saved when the view returns, before
+the stream runs: a streamed import takes its file out of the session first, deletes it once done
+and shows its result in the page instead of redirecting
 (docs/imports/README.md)."""
 
 import logging

@@ -13,16 +13,21 @@ import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from mediation.enums import Funding, PostType, Role, StructureKind, Vocabulary
-from mediation.models import Commune, Department, Membership, Post, PostHolding, Qpv, Structure, User
+from mediation.models import Commune, Membership, Post, PostHolding, Qpv, Structure, User
 from partners.enums import PartnerType
 from partners.models import Partner, partner_name_key
 
 from . import values
+from .lookups import Lookups, chunks, codes, column
 from .report import Column
 from .values import CellError
+
+BATCH_SIZE = 1000
 
 OUT_OF_SCOPE = "Ce département n'est pas dans votre périmètre."
 
@@ -69,18 +74,25 @@ class CellWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
-class DepartmentWidget(widgets.Widget):
+class LookupWidget(widgets.Widget):
+    """A widget reading a reference (a department, a commune) from the import's Lookups, which
+    the resource hands it before the first row (Resource copies its fields for each instance)."""
+
+    lookups = None
+
+
+class DepartmentWidget(LookupWidget):
     def clean(self, value, row=None, **kwargs):
-        return find_department(value)
+        return self.lookups.department(value)
 
 
-class CommuneWidget(widgets.Widget):
+class CommuneWidget(LookupWidget):
     def __init__(self, *, required=True):
         super().__init__()
         self.required = required
 
     def clean(self, value, row=None, **kwargs):
-        return find_commune(value, required=self.required)
+        return self.lookups.commune(value, required=self.required)
 
 
 class VocabularyWidget(widgets.Widget):
@@ -111,8 +123,7 @@ class VocabularyListWidget(widgets.ManyToManyWidget):
         self.single = VocabularyWidget(vocabulary, name=name)
 
     def clean(self, value, row=None, **kwargs):
-        items = self.single.choices.many(value)
-        return self.model.objects.filter(pk__in=[item.pk for item in items])
+        return self.single.choices.many(value)
 
     def render(self, value, obj=None, **kwargs):
         return " ; ".join(item.label for item in value.all()) if value is not None else ""
@@ -121,43 +132,13 @@ class VocabularyListWidget(widgets.ManyToManyWidget):
 class CommuneListWidget(widgets.ManyToManyWidget):
     """INSEE codes separated by commas, semicolons or spaces; every one must be known."""
 
+    lookups = None
+
     def __init__(self):
         super().__init__(Commune, field="insee_code")
 
-    def codes(self, value):
-        if values.is_empty(value):
-            return []
-        raw = str(value).replace(";", " ").replace(",", " ").split()
-        return list(dict.fromkeys(values.insee_code(code) for code in raw))
-
     def clean(self, value, row=None, **kwargs):
-        codes = self.codes(value)
-        found = Commune.objects.filter(insee_code__in=codes)
-        missing = sorted(set(codes) - set(found.values_list("insee_code", flat=True)))
-        if missing:
-            raise CellError(f"Commune(s) inconnue(s) : {', '.join(missing)} (importez d'abord les communes).")
-        return found
-
-
-# ---------------------------------------------------------------- lookups
-
-
-def find_department(value):
-    code = values.department_code(value)
-    department = Department.objects.filter(code=code).first()
-    if department is None:
-        raise CellError(f"Département inconnu : « {value} ».")
-    return department
-
-
-def find_commune(value, *, required=True):
-    code = values.insee_code(value, required=required)
-    if not code:
-        return None
-    commune = Commune.objects.select_related("department").filter(insee_code=code).first()
-    if commune is None:
-        raise CellError(f"Commune inconnue : {code} (importez d'abord la liste des communes).")
-    return commune
+        return self.lookups.commune_list(value)
 
 
 # ---------------------------------------------------------------- base
@@ -165,18 +146,30 @@ def find_commune(value, *, required=True):
 
 class ScopedResource(resources.ModelResource):
     """A resource run by `user` over `allowed_department_ids` (None: every department).
-    `key_columns` name the columns of the natural key: a key seen twice in a file is an error."""
+    `key_columns` name the columns of the natural key: a key seen twice in a file is an error.
+
+    No query runs row by row: `preload` reads what the file names (its references, its existing
+    records by natural key) before the first row, and the rows are written in bulk by batches of
+    BATCH_SIZE, their many-to-many values too (`use_bulk`; the caller's transaction, not a
+    savepoint per row, keeps the import all or nothing), and import-export's diffs are not
+    computed (the reports never show them). Model validation runs on each row
+    without the queries it would make for what the lookups already checked: the relations
+    (found by the lookups), the unique fields (the natural key, found by `find_existing`, and
+    never twice in a file)."""
 
     key_columns = ()
+    trusted_relations = ()  # foreign keys set from the lookups: existing rows
+    bulk_update_fields = ()  # the model fields written when a row changes
 
     class Meta:
         use_transactions = True
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
-        skip_diff = False
+        skip_diff = True  # skip_row below compares with what get_instance noted, without a deep copy
         skip_html_diff = True
-        use_bulk = False
+        use_bulk = True
+        batch_size = BATCH_SIZE
         store_instance = False
         force_init_instance = False
 
@@ -187,6 +180,27 @@ class ScopedResource(resources.ModelResource):
         self.notes = Counter()
         self.seen_keys = {}
         self.lines = []  # the spreadsheet's row number of each dataset row (set by the caller)
+        self.lookups = None
+        self.existing = {}  # natural key -> stored instance
+
+    def prepare(self, dataset):
+        """Read what the rows of the whole file look up, before its first chunk."""
+        self.lookups = Lookups()
+        for field in self.fields.values():
+            if isinstance(field.widget, LookupWidget | CommuneListWidget):
+                field.widget.lookups = self.lookups
+        self.preload(dataset)
+
+    def before_import(self, dataset, **kwargs):
+        if self.lookups is None:
+            self.prepare(dataset)
+
+    def after_import(self, dataset, result, **kwargs):
+        """Nothing: import-export would reset the tables' sequences after each chunk, which
+        PostgreSQL does outside the transaction (the rows never bring their own ids)."""
+
+    def preload(self, dataset):
+        """Read what the rows of `dataset` will look up (see Lookups)."""
 
     def line_of(self, row_number):
         """The spreadsheet row number of the dataset's row `row_number` (1-based)."""
@@ -222,13 +236,102 @@ class ScopedResource(resources.ModelResource):
             self.seen_keys[key] = line
 
     def get_instance(self, instance_loader, row):
-        return self.find_existing(row)
+        """The stored record of the row, whose values are noted for skip_row."""
+        instance = self.find_existing(row)
+        self.stored = None
+        if instance is not None:
+            self.stored = {
+                field.attribute: field.get_value(instance)
+                for field in self.get_import_fields()
+                if not isinstance(field.widget, widgets.ManyToManyWidget)
+            }
+        return instance
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """True for a stored record the row leaves as it is (import-export's own comparison
+        needs a deep copy of every record and a query for each of its many-to-many fields; the
+        stored many-to-many values are those prefetched, not yet changed at this point)."""
+        if instance.pk is None or self.stored is None or import_validation_errors:
+            return False
+        for field in self.get_import_fields():
+            if not isinstance(field.widget, widgets.ManyToManyWidget):
+                if field.get_value(instance) != self.stored[field.attribute]:
+                    return False
+            elif field.column_name in row:
+                stored = sorted(item.pk for item in field.get_value(instance).all())
+                if sorted(item.pk for item in field.clean(row)) != stored:
+                    return False
+        return True
 
     def find_existing(self, row):
         raise NotImplementedError
 
+    # ------------------------------------------------------------ validation and bulk writes
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        trusted = [name for name in self.trusted_relations if getattr(instance, f"{name}_id", None) is not None]
+        try:
+            instance.full_clean(exclude=[*errors, *trusted], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def save_m2m(self, instance, row, **kwargs):
+        """Keep the row's many-to-many values on the instance, written after it in bulk."""
+        instance.import_m2m = {
+            field.attribute: list(field.clean(row))
+            for field in self.get_import_fields()
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row
+        }
+
+    def get_bulk_update_fields(self):
+        return list(self.bulk_update_fields)
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        instances = list(self.create_instances)
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        self.after_bulk_save(instances, created=True)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        instances = list(self.update_instances)
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        self.after_bulk_save(instances, created=False)
+
+    def after_bulk_save(self, instances, *, created):
+        """Write the many-to-many values of `instances` once they are saved: the links of the
+        updated ones replaced, in one delete and one insert per relation."""
+        instances = [instance for instance in instances if instance.pk is not None]
+        for field in self._meta.model._meta.many_to_many:
+            changed = [instance for instance in instances if field.name in getattr(instance, "import_m2m", {})]
+            if not changed:
+                continue
+            through = field.remote_field.through
+            source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+            if not created:
+                for chunk in chunks(instance.pk for instance in changed):
+                    through.objects.filter(**{f"{source}__in": chunk}).delete()
+            through.objects.bulk_create(
+                [
+                    through(**{f"{source}_id": instance.pk, f"{target}_id": item.pk})
+                    for instance in changed
+                    for item in instance.import_m2m[field.name]
+                ],
+                batch_size=BATCH_SIZE,
+            )
+
 
 # ---------------------------------------------------------------- communes and QPV
+
+
+def _by(queryset, field, keys):
+    """The rows of `queryset` whose `field` is one of `keys`, by that field, in a few queries."""
+    found = {}
+    for chunk in chunks(keys):
+        for instance in queryset.filter(**{f"{field}__in": chunk}):
+            found[getattr(instance, field)] = instance
+    return found
 
 
 class CommuneResource(ScopedResource):
@@ -236,6 +339,8 @@ class CommuneResource(ScopedResource):
     name = fields.Field("name", "nom", CellWidget(values.text, required=True, max_length=150))
     department = fields.Field("department", "departement", DepartmentWidget())
     key_columns = ("code_insee",)
+    trusted_relations = ("department",)
+    bulk_update_fields = ("name", "department")
     columns = (
         Column("code_insee", "Code INSEE", True, "5 caractères, par exemple 59350.", ("code_commune", "insee")),
         Column("nom", "Nom de la commune", True, aliases=("commune",)),
@@ -247,13 +352,17 @@ class CommuneResource(ScopedResource):
         fields = ("insee_code", "name", "department")
         import_id_fields = ("insee_code",)
 
+    def preload(self, dataset):
+        codes_ = column(dataset, "code_insee", values.insee_code)
+        self.existing = _by(Commune.objects.select_related("department"), "insee_code", codes_)
+
     def before_import_row(self, row, **kwargs):
         errors = {}
-        department = self.read(errors, "departement", find_department, row)
+        department = self.read(errors, "departement", self.lookups.department, row)
         if department is not None and not self.in_scope(department):
             errors["departement"] = OUT_OF_SCOPE
         code = self.read(errors, "code_insee", values.insee_code, row)
-        existing = Commune.objects.filter(insee_code=code).select_related("department").first() if code else None
+        existing = self.existing.get(code) if code else None
         if existing and not self.in_scope(existing.department):
             errors["code_insee"] = "Cette commune appartient à un département hors de votre périmètre."
         self.check_duplicate(row, errors, **kwargs)
@@ -261,7 +370,7 @@ class CommuneResource(ScopedResource):
             raise ValidationError(errors)
 
     def find_existing(self, row):
-        return Commune.objects.filter(insee_code=values.insee_code(row.get("code_insee"))).first()
+        return self.existing.get(values.insee_code(row.get("code_insee")))
 
 
 class QpvResource(ScopedResource):
@@ -270,6 +379,8 @@ class QpvResource(ScopedResource):
     department = fields.Field("department", "departement", DepartmentWidget())
     communes = fields.Field("communes", "communes", CommuneListWidget())
     key_columns = ("code_qpv",)
+    trusted_relations = ("department",)
+    bulk_update_fields = ("name", "department")
     columns = (
         Column("code_qpv", "Code du QPV", True, "Code national, par exemple QN05901M.", ("code",)),
         Column("nom", "Nom du quartier", True, aliases=("quartier",)),
@@ -287,13 +398,25 @@ class QpvResource(ScopedResource):
         fields = ("code", "name", "department", "communes")
         import_id_fields = ("code",)
 
+    def preload(self, dataset):
+        stored = Qpv.objects.select_related("department").prefetch_related("communes")
+        self.existing = _by(stored, "code", column(dataset, "code_qpv", values.text))
+        if "communes" in (dataset.headers or []):
+            listed = []
+            for value in dataset["communes"]:
+                try:
+                    listed.extend(codes(value))
+                except CellError:
+                    continue
+            self.lookups.load_communes(listed)
+
     def before_import_row(self, row, **kwargs):
         errors = {}
-        department = self.read(errors, "departement", find_department, row)
+        department = self.read(errors, "departement", self.lookups.department, row)
         if department is not None and not self.in_scope(department):
             errors["departement"] = OUT_OF_SCOPE
         code = self.read(errors, "code_qpv", values.text, row, required=True)
-        existing = Qpv.objects.filter(code=code).select_related("department").first() if code else None
+        existing = self.existing.get(code) if code else None
         if existing and not self.in_scope(existing.department):
             errors["code_qpv"] = "Ce QPV appartient à un département hors de votre périmètre."
         if "communes" in row:
@@ -303,14 +426,10 @@ class QpvResource(ScopedResource):
             raise ValidationError(errors)
 
     def find_existing(self, row):
-        return Qpv.objects.filter(code=values.text(row.get("code_qpv"))).first()
+        return self.existing.get(values.text(row.get("code_qpv")))
 
 
 # ---------------------------------------------------------------- structures
-
-
-def find_structure(name, commune):
-    return Structure.objects.filter(name__iexact=name, commune=commune).order_by("pk").first()
 
 
 class StructureResource(ScopedResource):
@@ -319,6 +438,8 @@ class StructureResource(ScopedResource):
     kind = fields.Field("kind", "type", CellWidget(STRUCTURE_KINDS, required=True))
     is_active = fields.Field("is_active", "active", CellWidget(values.yes_no, required=True))
     key_columns = ("nom", "commune")
+    trusted_relations = ("commune",)
+    bulk_update_fields = ("name", "kind", "is_active")
     columns = (
         Column("nom", "Nom de la structure", True, aliases=("structure",)),
         Column("commune", "Commune", True, "Code INSEE de la commune du siège.", ("code_insee", "commune_insee")),
@@ -331,9 +452,13 @@ class StructureResource(ScopedResource):
         fields = ("name", "commune", "kind", "is_active")
         import_id_fields = ("name", "commune")
 
+    def preload(self, dataset):
+        self.lookups.load_communes(column(dataset, "commune", values.insee_code))
+        self.lookups.load_structures(self.lookups.communes.values())
+
     def before_import_row(self, row, **kwargs):
         errors = {}
-        commune = self.read(errors, "commune", find_commune, row)
+        commune = self.read(errors, "commune", self.lookups.commune, row)
         if commune is not None and not self.in_scope(commune.department):
             errors["commune"] = "Cette commune est dans un département hors de votre périmètre."
         if "active" in row and values.is_empty(row.get("active")):
@@ -343,23 +468,29 @@ class StructureResource(ScopedResource):
             raise ValidationError(errors)
 
     def find_existing(self, row):
-        return find_structure(values.text(row.get("nom")), find_commune(row.get("commune")))
+        return self.lookups.structure(values.text(row.get("nom")), self.lookups.commune(row.get("commune")))
 
 
 # ---------------------------------------------------------------- posts register
 
 
-class RowStructureWidget(widgets.Widget):
+class RowStructureWidget(LookupWidget):
     """The structure a posts register row names (created beforehand when unknown)."""
 
     def clean(self, value, row=None, **kwargs):
-        return find_structure(values.text(value, required=True), find_commune(row.get("commune_structure")))
+        commune = self.lookups.commune(row.get("commune_structure"))
+        return self.lookups.structure(values.text(value, required=True), commune)
+
+
+POST_DATES = next(c for c in Post._meta.constraints if c.name == "post_end_after_start")
 
 
 class PostResource(ScopedResource):
     """One post per row. An unknown structure is created; an unknown holder gets an account that
     is inactive and not invited (no password: an invitation or a reset gives one), a mediator
-    role in the post's structure, and a holding of the post from its start."""
+    role in the post's structure, and a holding of the post from its start. Posts are written in
+    bulk; accounts, roles and holdings one by one once their post is saved, through the ORM, so
+    that the account events (creation, role granted) are recorded as for any other account."""
 
     code = fields.Field("code", "code_poste", CellWidget(values.text, required=True, max_length=30))
     structure = fields.Field("structure", "structure", RowStructureWidget())
@@ -369,6 +500,8 @@ class PostResource(ScopedResource):
     start_date = fields.Field("start_date", "date_debut", CellWidget(values.date, required=True))
     end_date = fields.Field("end_date", "date_fin", CellWidget(values.date))
     key_columns = ("code_poste",)
+    trusted_relations = ("structure", "department")
+    bulk_update_fields = ("structure", "department", "post_type", "funding", "start_date", "end_date")
     columns = (
         Column("code_poste", "Code du poste", True, "Identifiant unique du poste.", ("code", "poste")),
         Column("structure", "Nom de la structure", True, "Créée si elle n'existe pas encore dans cette commune."),
@@ -391,18 +524,39 @@ class PostResource(ScopedResource):
         fields = ("code", "structure", "department", "post_type", "funding", "start_date", "end_date")
         import_id_fields = ("code",)
 
+    def preload(self, dataset):
+        self.existing = _by(
+            Post.objects.select_related("department", "structure"), "code", column(dataset, "code_poste", values.text)
+        )
+        self.lookups.load_communes(column(dataset, "commune_structure", values.insee_code))
+        self.lookups.load_structures(self.lookups.communes.values())
+        self.lookups.load_users(column(dataset, "email_titulaire", values.email))
+        posts = [post.pk for post in self.existing.values()]
+        self.open_holdings, self.last_ends = {}, {}
+        for chunk in chunks(posts):
+            holdings = PostHolding.objects.filter(post_id__in=chunk)
+            for holding in holdings.filter(end_date__isnull=True).select_related("mediator"):
+                self.open_holdings[holding.post_id] = holding
+            self.last_ends.update(holdings.values("post_id").annotate(last=Max("end_date")).values_list("post", "last"))
+        self.planned_roles = {}  # e-mail -> structure pk of a holder this file gives an account
+        self.holders = []  # (post, holder) to write once the posts are saved
+
     def before_import_row(self, row, **kwargs):
         self.holder = None
         errors = {}
         self.read(errors, "code_poste", values.text, row, required=True, max_length=30)
-        department = self.read(errors, "departement", find_department, row)
+        department = self.read(errors, "departement", self.lookups.department, row)
         if department is not None and not self.in_scope(department):
             errors["departement"] = OUT_OF_SCOPE
-        commune = self.read(errors, "commune_structure", find_commune, row)
+        commune = self.read(errors, "commune_structure", self.lookups.commune, row)
         if commune is not None and not self.in_scope(commune.department):
             errors["commune_structure"] = "Cette commune est dans un département hors de votre périmètre."
         name = self.read(errors, "structure", values.text, row, required=True, max_length=200)
         kind = self.read(errors, "type_structure", STRUCTURE_KINDS, row) if "type_structure" in row else None
+        start = self.read(errors, "date_debut", values.date, row, required=True)
+        end = self.read(errors, "date_fin", values.date, row)
+        if start and end and end < start:
+            errors["date_fin"] = POST_DATES.violation_error_message
         holder_email = self.read(errors, "email_titulaire", values.email, row)
         first = self.read(errors, "prenom_titulaire", values.text, row, max_length=150) or ""
         last = self.read(errors, "nom_titulaire", values.text, row, max_length=150) or ""
@@ -411,14 +565,15 @@ class PostResource(ScopedResource):
         self.check_duplicate(row, errors, **kwargs)
         if errors:
             raise ValidationError(errors)
-        if find_structure(name, commune) is None:
-            Structure.objects.create(name=name, commune=commune, kind=kind or StructureKind.OTHER)
+        if self.lookups.structure(name, commune) is None:
+            structure = Structure.objects.create(name=name, commune=commune, kind=kind or StructureKind.OTHER)
+            self.lookups.add_structure(structure)
             self.notes["structures"] += 1
         if holder_email:
             self.holder = {"email": holder_email, "first_name": first, "last_name": last}
 
     def find_existing(self, row):
-        return Post.objects.select_related("department").filter(code=values.text(row.get("code_poste"))).first()
+        return self.existing.get(values.text(row.get("code_poste")))
 
     def after_init_instance(self, instance, new, row, **kwargs):
         self.holder_action = None
@@ -427,15 +582,19 @@ class PostResource(ScopedResource):
         if self.holder is None:
             return
         email = self.holder["email"]
-        user = User.objects.filter(email__iexact=email).first()
-        membership = Membership.objects.filter(user=user).select_related("structure").first() if user else None
-        structure = find_structure(values.text(row.get("structure")), find_commune(row.get("commune_structure")))
-        if membership is not None and (membership.role != Role.MEDIATOR or membership.structure_id != structure.pk):
+        user = self.lookups.users.get(email)
+        membership = self.lookups.memberships.get(user.pk) if user else None
+        role = (membership.role, membership.structure_id) if membership else None
+        if email in self.planned_roles:
+            role = (Role.MEDIATOR, self.planned_roles[email])
+        commune = self.lookups.commune(row.get("commune_structure"))
+        structure = self.lookups.structure(values.text(row.get("structure")), commune)
+        if role is not None and role != (Role.MEDIATOR, structure.pk):
             raise ValidationError(
                 {"email_titulaire": f"Le compte {email} a déjà un autre rôle ou une autre structure."}
             )
         if not new:
-            current = instance.holdings.filter(end_date__isnull=True).select_related("mediator").first()
+            current = self.open_holdings.get(instance.pk)
             if current is not None:
                 if current.mediator.email.lower() == email:
                     return
@@ -445,7 +604,8 @@ class PostResource(ScopedResource):
                         "dans l'application, pas par l'import."
                     }
                 )
-        self.holder_action = {"user": user, "membership": membership}
+        self.planned_roles.setdefault(email, structure.pk)
+        self.holder_action = dict(self.holder)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if self.holder_action is not None:
@@ -453,26 +613,36 @@ class PostResource(ScopedResource):
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def after_save_instance(self, instance, row, **kwargs):
-        if self.holder_action is None:
-            return
-        user = self.holder_action["user"]
+        if self.holder_action is not None:
+            self.holders.append((instance, self.holder_action))
+
+    def after_bulk_save(self, instances, *, created):
+        super().after_bulk_save(instances, created=created)
+        saved = {id(instance) for instance in instances if instance.pk is not None}
+        waiting, self.holders = self.holders, []
+        for post, holder in waiting:
+            if id(post) in saved:
+                self.give_holding(post, holder)
+            else:
+                self.holders.append((post, holder))
+
+    def give_holding(self, post, holder):
+        user = self.lookups.users.get(holder["email"])
         if user is None:
             user = User.objects.create_user(
-                self.holder["email"],
-                None,
-                first_name=self.holder["first_name"],
-                last_name=self.holder["last_name"],
-                is_active=False,
+                holder["email"], None, first_name=holder["first_name"], last_name=holder["last_name"], is_active=False
             )
+            self.lookups.users[holder["email"]] = user
             self.notes["accounts"] += 1
-        if self.holder_action["membership"] is None:
-            Membership.objects.create(user=user, role=Role.MEDIATOR, structure=instance.structure)
-        previous = instance.holdings.order_by("-end_date").first()
-        start = instance.start_date
-        if previous is not None and previous.end_date and previous.end_date >= start:
-            start = previous.end_date + datetime.timedelta(days=1)
-        holding = PostHolding(post=instance, mediator=user, start_date=start)
-        holding.full_clean()
+        if user.pk not in self.lookups.memberships:
+            membership = Membership.objects.create(user=user, role=Role.MEDIATOR, structure=post.structure)
+            self.lookups.memberships[user.pk] = membership
+        start = post.start_date
+        last_end = self.last_ends.get(post.pk)
+        if last_end and last_end >= start:
+            start = last_end + datetime.timedelta(days=1)
+        holding = PostHolding(post=post, mediator=user, start_date=start)
+        holding.full_clean(exclude=["post", "mediator"], validate_constraints=False)
         holding.save()
         self.notes["holdings"] += 1
 
@@ -498,6 +668,20 @@ class PartnerResource(ScopedResource):
     email = fields.Field("email", "email", CellWidget(values.email))
     website = fields.Field("website", "site", CellWidget(values.text, max_length=300))
     key_columns = ("nom", "departement")
+    trusted_relations = ("department", "category", "commune")
+    bulk_update_fields = (
+        "name",
+        "name_key",
+        "partner_type",
+        "category",
+        "commune",
+        "address",
+        "phone",
+        "email",
+        "website",
+        "version",
+        "updated_at",
+    )
     columns = (
         Column("nom", "Nom de l'organisation", True, "Une organisation, jamais une personne.", ("partenaire",)),
         Column("departement", "Département", True, "Code du département, par exemple 59."),
@@ -529,9 +713,17 @@ class PartnerResource(ScopedResource):
         )
         import_id_fields = ("name", "department")
 
+    def preload(self, dataset):
+        self.lookups.load_communes(column(dataset, "commune", values.insee_code, required=False))
+        keys = {partner_name_key(name) for name in column(dataset, "nom", values.text)}
+        stored = Partner.objects.select_related("department", "category", "commune").prefetch_related("publics")
+        for chunk in chunks(keys):
+            for partner in stored.filter(name_key__in=chunk).order_by("pk"):
+                self.existing.setdefault((partner.department_id, partner.name_key), partner)
+
     def before_import_row(self, row, **kwargs):
         errors = {}
-        department = self.read(errors, "departement", find_department, row)
+        department = self.read(errors, "departement", self.lookups.department, row)
         if department is not None and not self.in_scope(department):
             errors["departement"] = OUT_OF_SCOPE
         if "publics" in row:
@@ -545,11 +737,14 @@ class PartnerResource(ScopedResource):
             raise ValidationError(errors)
 
     def find_existing(self, row):
-        key = partner_name_key(values.text(row.get("nom")))
-        return Partner.objects.filter(department=find_department(row.get("departement")), name_key=key).first()
+        department = self.lookups.department(row.get("departement"))
+        return self.existing.get((department.pk, partner_name_key(values.text(row.get("nom")))))
 
     def before_save_instance(self, instance, row, **kwargs):
+        # Written in bulk: what Partner.save() and auto_now would do is done here.
+        instance.name_key = partner_name_key(instance.name)
         if instance.pk is None:
             instance.created_by = self.user
         else:
             instance.version += 1
+            instance.updated_at = timezone.now()

@@ -8,8 +8,10 @@ the confirmation never trusts a second upload, it reads that file again, checks 
 runs every check again.
 
 `run_steps` is the same work as a generator of Progress events, for the pages that show a long
-import's progress while it runs (`shows_progress`): the transaction spans the whole generator, so
-closing it before its end (the browser went away) rolls everything back."""
+import's progress while it runs (`shows_progress`, any kind from IMPORT_PROGRESS_FROM_ROWS rows):
+the transaction spans the whole generator, so closing it before its end (the browser went away)
+rolls everything back. A reference kind goes through its resource by chunks of
+sheets.PROGRESS_EVERY rows, an event after each."""
 
 import datetime
 import logging
@@ -30,7 +32,7 @@ from django.utils import timezone
 from mediation import perms
 from mediation.enums import Role
 
-from . import formats, resources
+from . import formats, resources, sheets
 from .formats import ImportFileError
 from .report import ImportReport, Progress, RowError, cell, finish, map_headers
 from .sheets import COLUMNS as SHEET_COLUMNS
@@ -43,6 +45,8 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 STALE_AFTER = datetime.timedelta(hours=12)
 UNEXPECTED = "L'import a rencontré une erreur inattendue : rien n'a été importé. Réessayez ou contactez l'assistance."
 READING_FILE = "Lecture du fichier"
+CHECKING_ROWS = "Vérification des lignes"
+SAVING_ROWS = "Enregistrement des lignes"
 
 
 @dataclass(frozen=True)
@@ -54,19 +58,17 @@ class ImportKind:
     doc: str  # docs/imports/<doc>
     template: str  # static/imports/<template>
     resource: type | None = None  # a django-import-export resource, or None for the sheets' bulk path
-    long_running: bool = False
 
     def run(self, table, *, user, dry_run, source):
         return finish(self.steps(table, user=user, dry_run=dry_run, source=source))
 
     def steps(self, table, *, user, dry_run, source):
-        """The import of `table` as a generator of Progress events, returning the report (a
-        resource says nothing while it runs: its imports are short)."""
+        """The import of `table` as a generator of Progress events, returning the report."""
         allowed = allowed_department_ids(user)
         if self.resource is None:
             sheet_import = SheetImport(table, user=user, allowed_department_ids=allowed, source=source)
             return (yield from sheet_import.steps(dry_run=dry_run))
-        return run_resource(self, table, user=user, allowed=allowed, dry_run=dry_run)
+        return (yield from run_resource(self, table, user=user, allowed=allowed, dry_run=dry_run))
 
 
 KINDS = {
@@ -126,7 +128,6 @@ KINDS = {
             "fiches-historiques.md",
             "modele-fiches-historiques.csv",
             None,
-            long_running=True,
         ),
     )
 }
@@ -191,9 +192,9 @@ def run_steps(kind, upload, *, user, dry_run):
 
 
 def shows_progress(kind, upload):
-    """True when the pages show the import's progress while it runs: a long-running kind and a
-    file of at least IMPORT_PROGRESS_FROM_ROWS rows (as estimated before parsing it)."""
-    return kind.long_running and formats.estimated_rows(upload) >= settings.IMPORT_PROGRESS_FROM_ROWS
+    """True when the pages show the import's progress while it runs: a file of at least
+    IMPORT_PROGRESS_FROM_ROWS rows (as estimated before parsing it), whatever its kind."""
+    return formats.estimated_rows(upload) >= settings.IMPORT_PROGRESS_FROM_ROWS
 
 
 # What a resource did besides its rows: (said by the dry run, said once imported).
@@ -208,8 +209,11 @@ NOTES = {
 
 
 def run_resource(kind, table, *, user, allowed, dry_run):
-    """A reference import through its django-import-export resource. The caller holds the outer
-    transaction; the resource runs in a savepoint of it, with a savepoint per row."""
+    """A reference import through its django-import-export resource, as a generator of Progress
+    events, returning the report. The caller holds the transaction and rolls it back after a dry
+    run or an error; the resource writes in it (no transaction of its own), by chunks of
+    sheets.PROGRESS_EVERY rows. Every chunk is checked, so that every wrong row is named,
+    unless the database refused one (what follows would only repeat it)."""
     report = ImportReport(total=len(table.rows), description=table.description)
     index, ignored, header_errors = map_headers(table.headers, kind.columns)
     report.ignored_columns = ignored
@@ -220,17 +224,32 @@ def run_resource(kind, table, *, user, allowed, dry_run):
     dataset = tablib.Dataset(headers=keys)
     for row in table.rows:
         dataset.append([cell(row, index[key]) for key in keys])
-    lines = [row.line for row in table.rows]
     resource = kind.resource(user=user, allowed_department_ids=allowed)
-    resource.lines = lines
-    result = resource.import_data(
-        dataset,
-        dry_run=dry_run,
-        use_transactions=True,
-        rollback_on_validation_errors=True,
-        raise_errors=False,
-        collect_failed_rows=False,
-    )
+    resource.prepare(dataset)
+    stage = CHECKING_ROWS if dry_run else SAVING_ROWS
+    every = sheets.PROGRESS_EVERY
+    yield Progress(stage, 0, report.total)
+    for start in range(0, len(dataset), every):
+        lines = [row.line for row in table.rows[start : start + every]]
+        chunk = tablib.Dataset(*dataset[start : start + every], headers=keys)
+        resource.lines = lines
+        result = resource.import_data(
+            chunk, dry_run=False, use_transactions=False, raise_errors=False, collect_failed_rows=False
+        )
+        add_result(report, result, kind=kind, index=index, resource=resource, lines=lines)
+        yield Progress(stage, start + len(chunk), report.total)
+        if result.has_errors():
+            break
+    report.notes = [
+        f"{count} {NOTES[name][0 if dry_run else 1]}"
+        for name, count in resource.notes.items()
+        if count and name in NOTES
+    ]
+    return report
+
+
+def add_result(report, result, *, kind, index, resource, lines):
+    """What import-export says of a chunk, in `report`: its counts and its errors by row."""
     for error in result.base_errors:
         logger.error("Import %s: %r", kind.slug, error.error)
         report.error(None, "", UNEXPECTED)
@@ -246,15 +265,9 @@ def run_resource(kind, table, *, user, allowed, dry_run):
             else:
                 logger.error("Import %s, row %s: %r", kind.slug, number, error.error)
                 report.error(lines[number - 1], "", "Cette ligne n'a pas pu être enregistrée.")
-    report.created = result.totals["new"]
-    report.updated = result.totals["update"]
-    report.unchanged = result.totals["skip"]
-    report.notes = [
-        f"{count} {NOTES[name][0 if dry_run else 1]}"
-        for name, count in resource.notes.items()
-        if count and name in NOTES
-    ]
-    return report
+    report.created += result.totals["new"]
+    report.updated += result.totals["update"]
+    report.unchanged += result.totals["skip"]
 
 
 # ---------------------------------------------------------------- the file between dry run and confirmation

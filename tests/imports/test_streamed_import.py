@@ -1,7 +1,8 @@
 """A long import shows its progress: from IMPORT_PROGRESS_FROM_ROWS rows, the dry run and the
 confirmed import of historical sheets answer with a page streamed while they run (progress lines,
-then the same result as the review and done pages). Below the threshold, and for the other kinds,
-nothing changes. All or nothing holds: a failure, or a page closed midway, imports nothing."""
+then the same result as the review and done pages). Below the threshold nothing changes; the
+other kinds stream alike (test_hardening_imports.py). All or nothing holds: a failure, or a page
+closed midway, imports nothing."""
 
 import re
 
@@ -233,12 +234,11 @@ def test_below_the_threshold_the_import_redirects_as_before(client, login_as, me
     assert "5 lignes créées" in client.get(done["Location"]).content.decode()
 
 
-def test_short_imports_never_stream_whatever_their_length(client, login_as, settings):
-    """Reference imports (here the posts register) are not long-running: no progress page."""
+def test_a_reference_import_below_the_threshold_does_not_stream(client, login_as, settings):
+    """The posts register, as every kind, streams only from IMPORT_PROGRESS_FROM_ROWS rows."""
     from tests.imports.test_posts_import import HEADERS as POST_HEADERS
     from tests.imports.test_posts_import import row as post_row
 
-    settings.IMPORT_PROGRESS_FROM_ROWS = 1
     login_as(Role.ADMIN)
     data = SimpleUploadedFile("registre.csv", csv_bytes(POST_HEADERS, [post_row("P-1"), post_row("P-2")]))
     client.post(reverse("imports:upload", args=["postes"]), {"file": data})

@@ -1,16 +1,21 @@
-"""Time the historical sheets import on a generated file.
+"""Time the imports on generated files.
 
-    python manage.py benchmark_import [--rows 50000] [--format csv|xlsx|ods] [--keep]
+    python manage.py benchmark_import [--kind fiches|communes|qpv|structures|partenaires|postes|references]
+                                      [--rows 4000 50000] [--format csv|xlsx|ods] [--keep]
 
-Creates a structure, ten posts and their mediators, writes a file of `--rows` rows (about
-1.5 requests per sheet, 1.25 sheets per person), then times: reading and checking the file, the
-dry run, the confirmed import, and a second dry run of the same file (which must find nothing to
-change). Everything is rolled back at the end unless --keep is given."""
+For each kind and each number of rows: writes a file of that many rows, then times the dry run,
+the confirmed import, and a second dry run of the same file (which must find nothing to change),
+each with the reading and checking of the file. `references` runs every reference kind (all but
+the historical sheets). Historical sheets: ten posts and their mediators, about 1.5 requests per
+sheet, 1.25 sheets per person. Reference kinds: fifty communes to refer to; the posts register
+names a new structure every ten posts and a new holder for each post. Every run is rolled back at
+its end unless --keep is given."""
 
 import datetime
 import random
 import time
 
+import tablib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -24,7 +29,11 @@ RESOURCES = ["RSA", "Salaire", "Chômage", "AAH", "Pension de retraite", "Aucune
 CAME_VIA = ["Bouche-à-oreille", "Orientation par un partenaire", "Contact direct", "Aller vers"]
 RIGHTS = ["Demande de Complémentaire santé solidaire", "Prestations de santé", "Prestations sociales", "Autre"]
 CARE = ["Aide à la recherche d'un professionnel de santé", "Conseil santé", "Dépistage organisé", "Non connu / autre"]
+PARTNER_TYPES = ["CPAM", "CAF", "CCAS", "Centre social", "Association locale", "Autre"]
+PUBLICS = ["Habitants", "Parents", "Personnes âgées", "Étudiants", "Gens du voyage"]
 POSTS = 10
+COMMUNES = 50
+REFERENCE_KINDS = ("communes", "qpv", "structures", "partenaires", "postes")
 
 
 class Rollback(Exception):
@@ -32,21 +41,25 @@ class Rollback(Exception):
 
 
 class Command(BaseCommand):
-    help = "Mesure la durée de l'import des fiches historiques sur un fichier généré."
+    help = "Mesure la durée des imports sur des fichiers générés."
 
     def add_arguments(self, parser):
-        parser.add_argument("--rows", type=int, default=50_000)
+        parser.add_argument("--kind", choices=["fiches", *REFERENCE_KINDS, "references"], default="fiches")
+        parser.add_argument("--rows", type=int, nargs="+", default=[50_000])
         parser.add_argument("--format", choices=["csv", "xlsx", "ods"], default="csv")
         parser.add_argument("--keep", action="store_true", help="Garder les données importées.")
 
-    def handle(self, *args, rows, format, keep, **options):
-        try:
-            with transaction.atomic():
-                self.benchmark(rows, format)
-                if not keep:
-                    raise Rollback
-        except Rollback:
-            self.stdout.write("Données du banc d'essai annulées (--keep pour les garder).")
+    def handle(self, *args, kind, rows, format, keep, **options):
+        kinds = REFERENCE_KINDS if kind == "references" else (kind,)
+        for slug in kinds:
+            for count in rows:
+                try:
+                    with transaction.atomic():
+                        self.benchmark(slug, count, format)
+                        if not keep:
+                            raise Rollback
+                except Rollback:
+                    self.stdout.write("  données du banc d'essai annulées (--keep pour les garder).")
 
     def timed(self, label, function):
         started = time.perf_counter()
@@ -54,66 +67,119 @@ class Command(BaseCommand):
         self.stdout.write(f"  {label:<38} {time.perf_counter() - started:6.1f} s")
         return result
 
-    def benchmark(self, count, fmt):
-        admin, mediators, posts = self.reference_data()
-        self.stdout.write(f"Import de {count} lignes de fiches ({fmt}) :")
-        content = self.timed("génération du fichier", lambda: self.generate(count, fmt, mediators, posts))
+    def benchmark(self, slug, count, fmt):
+        admin = User.objects.create_user(f"banc-admin-{time.time_ns()}@exemple.invalid", None)
+        Membership.objects.create(user=admin, role=Role.ADMIN)
+        headers, rows = self.sheet_rows(count) if slug == "fiches" else self.reference_rows(slug, count)
+        self.stdout.write(f"Import {slug} de {count} lignes ({fmt}) :")
+        content = self.timed("génération du fichier", lambda: self.export(headers, rows, fmt))
         self.stdout.write(f"  {'taille du fichier':<38} {len(content) / 1_000_000:6.1f} Mo")
         upload = self.timed("contrôle du fichier", lambda: formats.check_upload(f"banc.{fmt}", content))
-        kind = services.KINDS["fiches"]
-        dry = self.timed("simulation (lecture comprise)", lambda: services.run(kind, upload, user=admin, dry_run=True))
-        self.report("simulation", dry)
-        done = self.timed(
-            "import confirmé (lecture comprise)", lambda: services.run(kind, upload, user=admin, dry_run=False)
-        )
-        self.report("import", done)
-        again = self.timed(
-            "même fichier à nouveau (simulation)", lambda: services.run(kind, upload, user=admin, dry_run=True)
-        )
-        self.report("second passage", again)
+        kind = services.KINDS[slug]
+        for label, dry_run in (("simulation", True), ("import confirmé", False), ("même fichier à nouveau", True)):
+            report = self.timed(
+                f"{label} (lecture comprise)", lambda d=dry_run: services.run(kind, upload, user=admin, dry_run=d)
+            )
+            self.report(report)
 
-    def report(self, label, report):
+    def report(self, report):
         self.stdout.write(
-            f"    {label} : {report.created} à créer, {report.updated} à mettre à jour, "
+            f"    {report.created} à créer, {report.updated} à mettre à jour, "
             f"{report.unchanged} inchangées, {len(report.errors)} erreur(s) ; {', '.join(report.notes)}"
         )
         for error in report.errors[:5]:
             self.stdout.write(f"      ligne {error.line}, {error.column} : {error.message}")
 
-    def reference_data(self):
-        department = Department.objects.get(code="59")
-        commune, _ = Commune.objects.get_or_create(
-            insee_code="59998", defaults={"name": "Commune du banc d'essai", "department": department}
-        )
-        structure = Structure.objects.create(
-            name="Structure du banc d'essai", kind=StructureKind.OTHER, commune=commune
-        )
-        admin = User.objects.create_user(f"banc-admin-{time.time_ns()}@exemple.invalid", None)
-        Membership.objects.create(user=admin, role=Role.ADMIN)
-        mediators, posts = [], []
-        for n in range(POSTS):
-            user = User.objects.create_user(f"banc-{time.time_ns()}-{n}@exemple.invalid", None)
-            Membership.objects.create(user=user, role=Role.MEDIATOR, structure=structure)
-            post = Post.objects.create(
-                code=f"BANC-{time.time_ns()}-{n}"[:30],
-                structure=structure,
-                department=department,
-                post_type=PostType.QPV,
-                funding=Funding.ARS_PREFECTURE,
-                start_date=datetime.date(2020, 1, 1),
-            )
-            PostHolding.objects.create(post=post, mediator=user, start_date=post.start_date)
-            mediators.append(user)
-            posts.append(post)
-        return admin, mediators, posts
+    def export(self, headers, rows, fmt):
+        data = tablib.Dataset(*rows, headers=headers)
+        return data.export(fmt).encode("utf-8") if fmt == "csv" else data.export(fmt)
 
-    def generate(self, count, fmt, mediators, posts):
-        import tablib
+    # ------------------------------------------------------------ reference kinds
 
+    def reference_rows(self, slug, count):
+        departments = list(Department.objects.order_by("code"))
+        communes = [
+            Commune.objects.get_or_create(
+                insee_code=f"{departments[n % len(departments)].code}9{n:02d}",
+                defaults={"name": f"Commune du banc {n}", "department": departments[n % len(departments)]},
+            )[0]
+            for n in range(COMMUNES)
+        ]
         rng = random.Random(2024)
-        data = tablib.Dataset(headers=HEADERS)
+        stamp = time.time_ns()
+        if slug == "communes":
+            # Codes that no real commune of these departments has (the benchmark's own).
+            return ["code_insee", "nom", "departement"], [
+                [f"{10000 + n:05d}", f"Commune {n}", departments[n % len(departments)].code] for n in range(count)
+            ]
+        if slug == "qpv":
+            return ["code_qpv", "nom", "departement", "communes"], [
+                [
+                    f"QB{n:06d}",
+                    f"Quartier {n}",
+                    communes[n % COMMUNES].department.code,
+                    " ; ".join(c.insee_code for c in rng.sample(communes, 2)),
+                ]
+                for n in range(count)
+            ]
+        if slug == "structures":
+            return ["nom", "commune", "type", "active"], [
+                [f"Structure du banc {n}", communes[n % COMMUNES].insee_code, "Centre social", "oui"]
+                for n in range(count)
+            ]
+        if slug == "partenaires":
+            headers = ["nom", "departement", "type", "categorie", "publics", "commune", "email", "telephone"]
+            return headers, [
+                [
+                    f"Partenaire {n} {rng.choice(PARTNER_TYPES)}",
+                    communes[n % COMMUNES].department.code,
+                    rng.choice(PARTNER_TYPES),
+                    rng.choice(["Sanitaire", "Social", "Médico-social"]),
+                    " ; ".join(rng.sample(PUBLICS, rng.randint(0, 3))),
+                    communes[n % COMMUNES].insee_code,
+                    f"accueil{n}@exemple.invalid",
+                    "03 20 00 00 00",
+                ]
+                for n in range(count)
+            ]
+        headers = [
+            "code_poste",
+            "structure",
+            "commune_structure",
+            "type_structure",
+            "departement",
+            "type_poste",
+            "financement",
+            "date_debut",
+            "email_titulaire",
+            "prenom_titulaire",
+            "nom_titulaire",
+        ]
+        return headers, [
+            [
+                f"B{stamp % 10**9}-{n}",
+                f"Structure du banc {n // 10}",
+                communes[n // 10 % COMMUNES].insee_code,
+                "Centre social",
+                communes[n // 10 % COMMUNES].department.code,
+                rng.choice(["QPV", "Rural"]),
+                "ARS",
+                "01/02/2023",
+                f"titulaire-{stamp}-{n}@exemple.invalid",
+                "Awa",
+                f"Titulaire {n}",
+            ]
+            for n in range(count)
+        ]
+
+    # ------------------------------------------------------------ historical sheets
+
+    def sheet_rows(self, count):
+        mediators, posts = self.sheet_references()
+        rng = random.Random(2024)
+        rows = []
         person = 0
-        while len(data) < count:
+        while len(rows) < count:
             person += 1
             slot = person % POSTS
             for offset in rng.sample(range(900), rng.choice([1, 1, 1, 2])):
@@ -130,7 +196,7 @@ class Command(BaseCommand):
                     "connu_par": rng.choice(CAME_VIA),
                 }
                 for _ in range(rng.choice([1, 1, 2, 2, 3])):
-                    if len(data) >= count:
+                    if len(rows) >= count:
                         break
                     care = rng.random() < 0.45
                     status = rng.choice(["en cours", "résolue", "résolue", "non résolue"])
@@ -143,5 +209,30 @@ class Command(BaseCommand):
                         "date_cloture": closed,
                     }
                     values = sheet | request
-                    data.append([values.get(header, "") for header in HEADERS])
-        return data.export(fmt).encode("utf-8") if fmt == "csv" else data.export(fmt)
+                    rows.append([values.get(header, "") for header in HEADERS])
+        return HEADERS, rows
+
+    def sheet_references(self):
+        department = Department.objects.get(code="59")
+        commune, _ = Commune.objects.get_or_create(
+            insee_code="59998", defaults={"name": "Commune du banc d'essai", "department": department}
+        )
+        structure = Structure.objects.create(
+            name="Structure du banc d'essai", kind=StructureKind.OTHER, commune=commune
+        )
+        mediators, posts = [], []
+        for n in range(POSTS):
+            user = User.objects.create_user(f"banc-{time.time_ns()}-{n}@exemple.invalid", None)
+            Membership.objects.create(user=user, role=Role.MEDIATOR, structure=structure)
+            post = Post.objects.create(
+                code=f"BANC-{time.time_ns()}-{n}"[:30],
+                structure=structure,
+                department=department,
+                post_type=PostType.QPV,
+                funding=Funding.ARS_PREFECTURE,
+                start_date=datetime.date(2020, 1, 1),
+            )
+            PostHolding.objects.create(post=post, mediator=user, start_date=post.start_date)
+            mediators.append(user)
+            posts.append(post)
+        return mediators, posts

@@ -1,0 +1,117 @@
+"""The reference rows an import file names (departments, communes, structures, holders' accounts),
+read before its first row in a few queries whatever the number of rows, and kept up to date with
+what the import creates: the resources (resources.py) never look one up row by row."""
+
+from django.db.models.functions import Lower
+
+from mediation.models import Commune, Department, Membership, Structure, User
+
+from . import values
+from .values import CellError
+
+# Values in one `IN (…)` (SQLite accepts 32 766 parameters, PostgreSQL more).
+CHUNK = 5000
+
+
+def chunks(items):
+    items = sorted(set(items))
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def column(dataset, name, reader, **options):
+    """The values of the column `name` read by `reader`, those it cannot read left out (the row
+    reports them)."""
+    if name not in (dataset.headers or []):
+        return []
+    found = []
+    for value in dataset[name]:
+        try:
+            found.append(reader(value, **options))
+        except CellError:
+            continue
+    return [value for value in found if value]
+
+
+def codes(value):
+    """The INSEE codes of a list cell ("59350 ; 59512"), as CommuneListWidget reads them."""
+    if values.is_empty(value):
+        return []
+    raw = str(value).replace(";", " ").replace(",", " ").split()
+    return list(dict.fromkeys(values.insee_code(code) for code in raw))
+
+
+class Lookups:
+    def __init__(self):
+        self.departments = {department.code: department for department in Department.objects.all()}
+        self.communes = {}  # INSEE code -> Commune, or None once known to be unknown
+        self.structures = {}  # (lower-case name, commune pk) -> Structure
+        self.structures_of = set()  # the communes whose structures are loaded
+        self.users = {}  # lower-case e-mail -> User, or None once known to be unknown
+        self.memberships = {}  # user pk -> Membership (the first one)
+
+    # ------------------------------------------------------------ loading
+
+    def load_communes(self, insee_codes):
+        wanted = set(insee_codes) - set(self.communes)
+        for chunk in chunks(wanted):
+            for commune in Commune.objects.select_related("department").filter(insee_code__in=chunk):
+                self.communes[commune.insee_code] = commune
+        for code in wanted:
+            self.communes.setdefault(code, None)
+
+    def load_structures(self, communes):
+        wanted = {commune.pk for commune in communes if commune is not None} - self.structures_of
+        for chunk in chunks(wanted):
+            for structure in Structure.objects.filter(commune_id__in=chunk).select_related("commune").order_by("pk"):
+                self.structures.setdefault((structure.name.lower(), structure.commune_id), structure)
+        self.structures_of |= wanted
+
+    def load_users(self, emails):
+        wanted = {email.lower() for email in emails} - set(self.users)
+        for chunk in chunks(wanted):
+            for user in User.objects.annotate(key=Lower("email")).filter(key__in=chunk):
+                self.users.setdefault(user.key, user)
+        found = [user.pk for user in self.users.values() if user is not None]
+        for chunk in chunks(found):
+            for membership in Membership.objects.filter(user_id__in=chunk).select_related("structure").order_by("pk"):
+                self.memberships.setdefault(membership.user_id, membership)
+        for email in wanted:
+            self.users.setdefault(email, None)
+
+    # ------------------------------------------------------------ reading a cell
+
+    def department(self, value):
+        code = values.department_code(value)
+        department = self.departments.get(code)
+        if department is None:
+            raise CellError(f"Département inconnu : « {value} ».")
+        return department
+
+    def commune(self, value, *, required=True):
+        code = values.insee_code(value, required=required)
+        if not code:
+            return None
+        if code not in self.communes:
+            self.load_communes([code])
+        commune = self.communes[code]
+        if commune is None:
+            raise CellError(f"Commune inconnue : {code} (importez d'abord la liste des communes).")
+        return commune
+
+    def commune_list(self, value):
+        found = codes(value)
+        self.load_communes(found)
+        missing = sorted(code for code in found if self.communes[code] is None)
+        if missing:
+            raise CellError(f"Commune(s) inconnue(s) : {', '.join(missing)} (importez d'abord les communes).")
+        return [self.communes[code] for code in found]
+
+    def structure(self, name, commune):
+        if commune is None:
+            return None
+        self.load_structures([commune])
+        return self.structures.get((name.lower(), commune.pk))
+
+    def add_structure(self, structure):
+        self.structures.setdefault((structure.name.lower(), structure.commune_id), structure)

@@ -1,0 +1,130 @@
+"""Every import kind shows its progress on a long file and runs in a number of queries that does
+not grow with its rows (a reference file of 4 000 partners took six minutes row by row).
+
+From IMPORT_PROGRESS_FROM_ROWS rows, the dry run and the confirmed import of any kind answer
+with the streamed progress page of the historical sheets; their work reads the file's references
+and stored records in a few queries and writes by batches."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mediation.enums import Role
+from mediation.imports import services, sheets
+from mediation.models import Commune, Post, Qpv, Structure
+from partners.models import Partner
+from tests.imports.conftest import csv_bytes, errors_of, run, upload
+from tests.imports.test_posts_import import HEADERS as POST_HEADERS
+from tests.imports.test_posts_import import row as post_row
+from tests.imports.test_streamed_import import PROGRESS, streamed
+
+pytestmark = pytest.mark.django_db
+
+PARTNER_HEADERS = ["nom", "departement", "type", "categorie", "publics", "commune", "email"]
+# kind: (headers, the n-th row, the model it writes, how many of them the fixtures hold)
+KINDS = {
+    "communes": (["code_insee", "nom", "departement"], lambda n: [f"{59600 + n}", f"Commune {n}", "59"], Commune, 3),
+    "qpv": (
+        ["code_qpv", "nom", "departement", "communes"],
+        lambda n: [f"QN{n:06d}", f"Quartier {n}", "59", "59512 ; 59350"],
+        Qpv,
+        0,
+    ),
+    "structures": (["nom", "commune", "type"], lambda n: [f"Structure {n}", "59512", "CCAS"], Structure, 0),
+    "partenaires": (
+        PARTNER_HEADERS,
+        lambda n: [f"Partenaire {n}", "59", "CAF", "Social", "Habitants ; Parents", "59512", f"accueil{n}@exemple.fr"],
+        Partner,
+        0,
+    ),
+    "postes": (POST_HEADERS, lambda n: post_row(f"P-59-{n:04d}"), Post, 0),
+}
+
+
+def rows_of(slug, count, start=0):
+    headers, make, _, _ = KINDS[slug]
+    return headers, [make(n) for n in range(start, start + count)]
+
+
+@pytest.fixture
+def small_thresholds(settings, tmp_path, monkeypatch):
+    """Files of 3 rows or more show their progress, an event every 2 rows."""
+    settings.IMPORT_TEMP_DIR = str(tmp_path / "imports")
+    settings.IMPORT_PROGRESS_FROM_ROWS = 3
+    monkeypatch.setattr(sheets, "PROGRESS_EVERY", 2)
+
+
+@pytest.mark.parametrize("slug", list(KINDS))
+def test_every_kind_streams_its_progress_on_a_long_file(client, login_as, communes, small_thresholds, slug):
+    login_as(Role.ADMIN)
+    headers, rows = rows_of(slug, 3)
+    data = SimpleUploadedFile(f"{slug}.csv", csv_bytes(headers, rows), content_type="text/csv")
+    assert client.post(reverse("imports:upload", args=[slug]), {"file": data}).status_code == 302
+    token = client.session[services.SESSION_KEY][slug]["token"]
+    model, before = KINDS[slug][2:]
+
+    chunks, page = streamed(client.get(reverse("imports:review", args=[slug])))
+    assert f"<h1>Vérification de « {slug}.csv »</h1>" in chunks[0] and "Fichier valide" not in chunks[0]
+    assert PROGRESS.findall(page) == [
+        "Lecture du fichier…",
+        "Vérification des lignes : 0 / 3 lignes",
+        "Vérification des lignes : 2 / 3 lignes",
+        "Vérification des lignes : 3 / 3 lignes",
+    ]
+    assert "Fichier valide" in page and "Importer les 3 lignes" in page
+    assert model.objects.count() == before
+
+    _, page = streamed(client.post(reverse("imports:review", args=[slug]), {"token": token}))
+    assert [line for line in PROGRESS.findall(page) if line.startswith("Enregistrement")] == [
+        f"Enregistrement des lignes : {n} / 3 lignes" for n in (0, 2, 3)
+    ]
+    assert '<p class="fr-sr-only">Import terminé.</p>' in page and "3 lignes créées" in page
+    assert model.objects.count() == before + 3
+
+
+def test_a_long_reference_import_with_a_bad_row_in_a_later_chunk_names_it_and_writes_nothing(
+    client, login_as, communes, small_thresholds
+):
+    login_as(Role.ADMIN)
+    headers, rows = rows_of("partenaires", 5)
+    rows[4][1] = "99"  # the sixth row of the file, in the third chunk
+    data = SimpleUploadedFile("partenaires.csv", csv_bytes(headers, rows), content_type="text/csv")
+    client.post(reverse("imports:upload", args=["partenaires"]), {"file": data})
+    token = client.session[services.SESSION_KEY]["partenaires"]["token"]
+    _, page = streamed(client.post(reverse("imports:review", args=["partenaires"]), {"token": token}))
+    assert "Rien n&#x27;a été importé." in page
+    assert "<td>6</td>" in page and "Département inconnu : « 99 »." in page
+    assert not Partner.objects.exists()
+
+
+def queries_of(slug, count, *, start, user, dry_run):
+    headers, rows = rows_of(slug, count, start)
+    data = upload(headers, rows)
+    with CaptureQueriesContext(connection) as queries:
+        report = run(slug, data, user=user, dry_run=dry_run)
+    assert errors_of(report) == [] and report.created == count
+    return len(queries)
+
+
+@pytest.mark.parametrize("slug", list(KINDS))
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+def test_the_queries_do_not_grow_with_the_rows(admin, communes, slug, dry_run):
+    """10 rows and 100 rows: the same queries (the posts register's holders aside, whose
+    accounts are created one by one: see PostResource)."""
+    few = queries_of(slug, 10, start=0, user=admin, dry_run=dry_run)
+    many = queries_of(slug, 100, start=100, user=admin, dry_run=dry_run)
+    assert many <= few + 2, (few, many)
+
+
+def test_unchanged_partners_are_compared_without_a_query_each(admin, communes):
+    headers, rows = rows_of("partenaires", 100)
+    assert errors_of(run("partenaires", upload(headers, rows), user=admin)) == []
+    small = upload(headers, rows[:10])
+    with CaptureQueriesContext(connection) as few:
+        assert run("partenaires", small, user=admin, dry_run=True).unchanged == 10
+    with CaptureQueriesContext(connection) as many:
+        report = run("partenaires", upload(headers, rows), user=admin, dry_run=True)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 100)
+    assert len(many) <= len(few) + 2
