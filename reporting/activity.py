@@ -12,16 +12,19 @@ What is counted:
   on or before 31 December of N.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
 
 from accompaniments.enums import RequestStatus
 from accompaniments.models import Sheet, SheetRequest
 from mediation.enums import Vocabulary
 from mediation.models import Department, Post, VocabularyItem
 
+from . import secrecy
 from .tables import Cell, CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable, mean, percent
 
 NOT_GIVEN = "Non renseigné"
@@ -119,6 +122,7 @@ class ActivityCounts:
     all_mediators: int
     people: int
     request_counts: dict  # {(department id, request type id): (opened, resolved at year end)}
+    mediator_ids: dict = dataclasses.field(default_factory=dict)  # {department id: frozenset}
 
 
 def count_activity(scope, vocabularies):
@@ -165,6 +169,7 @@ def count_years(scope, years, vocabularies):
             # the year's sheets takes three quarters of the time of a semi-join from the people).
             "people": sheets.aggregate(people=Count("beneficiary_id", distinct=True))["people"],
             "request_counts": {},
+            "mediator_ids": {department_id: frozenset(ids) for department_id, ids in mediators.items()},
         }
 
     # The requests opened in the years, grouped by post and type, counted per year: a request
@@ -188,6 +193,32 @@ def count_years(scope, years, vocabularies):
             n, resolved = counts.get(key, (0, 0))
             counts[key] = (n + row[f"n_{year}"], resolved + row[f"resolved_{year}"])
     return {year: ActivityCounts(**values) for year, values in counted.items()}
+
+
+def sheet_blocks(scope, years):
+    """The secrecy blocks of the sheet tables over the scope's whole regions: the contributors
+    of a (department, post type) pair are, each year, the mediators with a sheet opened in it or
+    a request opened in it (on a sheet of any year). Two queries whatever the volume."""
+    regions = Department.objects.filter(pk__in=scope.department_ids).values("region")
+    departments = list(Department.objects.filter(region__in=regions).only("pk", "territory_id", "region_id"))
+    position = {year: i for i, year in enumerate(years)}
+    contributors = {}
+    start, end = datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)
+    sources = (
+        Sheet.objects.filter(opened_on__gte=start, opened_on__lte=end, post__department__region__in=regions)
+        .annotate(year=ExtractYear("opened_on"))
+        .values_list("post__department_id", "post__post_type", "mediator_id", "year"),
+        SheetRequest.objects.filter(
+            opened_on__gte=start, opened_on__lte=end, sheet__post__department__region__in=regions
+        )
+        .annotate(year=ExtractYear("opened_on"))
+        .values_list("sheet__post__department_id", "sheet__post__post_type", "sheet__mediator_id", "year"),
+    )
+    for rows in sources:
+        for department_id, post_type, mediator_id, year in rows.order_by().distinct():
+            per_year = contributors.setdefault((department_id, post_type), tuple(set() for _ in years))
+            per_year[position[year]].add(mediator_id)
+    return secrecy.cut(departments, contributors)
 
 
 def compute_activity(scope, departments=None, vocabularies=None):

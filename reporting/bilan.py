@@ -11,8 +11,15 @@ from django.utils import timezone
 
 from mediation.models import Department
 
-from . import queries
-from .activity import ACTIVITY_VOCABULARIES, Activity, build_activity, count_years, load_vocabularies
+from . import queries, secrecy
+from .activity import (
+    ACTIVITY_VOCABULARIES,
+    Activity,
+    build_activity,
+    count_years,
+    load_vocabularies,
+    sheet_blocks,
+)
 from .annual import AnnualPart, compute_annual
 from .comparison import compare_activity, compare_annual, compare_register
 from .tables import percent
@@ -36,10 +43,18 @@ class Bilan:
     previous: Activity | None
     annual: AnnualPart
     summary: tuple
+    # Readers' edition (secrecy.py): what the page says it groups or withholds, and whether the
+    # sheet tables are withheld altogether.
+    notices: tuple = ()
+    activity_withheld: bool = False
 
     @property
     def year(self):
         return self.scope.year
+
+    @property
+    def activity_tables(self):
+        return () if self.activity_withheld else self.activity.tables
 
     def table(self, key):
         """A table of the bilan by its key (for the downloads)."""
@@ -50,7 +65,7 @@ class Bilan:
 
     @property
     def tables(self):
-        return (self.register, *self.activity.tables, self.annual.annex, *self.annual.ranked)
+        return (self.register, *self.activity_tables, self.annual.annex, *self.annual.ranked)
 
 
 def register_day(year):
@@ -78,15 +93,34 @@ def _compute_bilan(scope):
     # The sheets of N and of N−1, laid out over the same columns so that they can sit together.
     both = count_years(scope, (before.year, scope.year), vocabularies)
     counts, previous_counts = both[scope.year], both[before.year]
+    notices, withheld = [], False
+    if scope.protected:
+        # Readers: rows that cover whole secrecy blocks in both years, or nothing at all.
+        units = secrecy.row_units(departments, sheet_blocks(scope, (before.year, scope.year)), scope.post_type)
+        withheld = units is None
+        if withheld:
+            units = []
+            notices.append(secrecy.WITHHELD_NOTICE)
+        else:
+            notices += secrecy.merge_notices(units, departments)
+        counts, previous_counts = (secrecy.merged_counts(c, units) for c in (counts, previous_counts))
+        departments_shown = units
+    else:
+        departments_shown = departments
     has_previous = any(row.get("n") for row in previous_counts.by_department.values())
-    activity = build_activity(counts, departments, vocabularies, (previous_counts,) if has_previous else ())
-    previous = build_activity(previous_counts, departments, vocabularies, (counts,)) if has_previous else None
+    activity = build_activity(counts, departments_shown, vocabularies, (previous_counts,) if has_previous else ())
+    previous = build_activity(previous_counts, departments_shown, vocabularies, (counts,)) if has_previous else None
 
     annual = compute_annual(scope, departments)
     previous_annual = compute_annual(before, departments, with_answers=False)
+    if scope.protected:
+        annual, annual_notices = published_annual(annual)
+        notices += annual_notices
     register = with_usable_bilans(_register(scope, scope.year), departments, annual)
     previous_register = with_usable_bilans(_register(scope, before.year), departments, previous_annual).total
-    summary = _summary(register, activity, previous, annual, previous_register, previous_annual)
+    summary = _summary(register, None if withheld else activity, previous, annual, previous_register, previous_annual)
+    if withheld:
+        previous = None
     return Bilan(
         scope=scope,
         computed_at=timezone.now(),
@@ -95,7 +129,27 @@ def _compute_bilan(scope):
         previous=previous,
         annual=compare_annual(annual, previous_annual, before.year),
         summary=summary,
+        notices=tuple(notices),
+        activity_withheld=withheld,
     )
+
+
+def published_annual(annual):
+    """Readers' edition of the annual part: the open answers without the department that would
+    name their author; the ranked lists and answers withheld with the Ensemble column."""
+    if annual.annex.columns[0].withheld:
+        ranked = tuple(dataclasses.replace(r, items=()) for r in annual.ranked)
+        answers = tuple(dataclasses.replace(a, by_department=()) for a in annual.answers)
+        return dataclasses.replace(annual, ranked=ranked, answers=answers), [secrecy.ANNUAL_WITHHELD_NOTICE]
+    answers = tuple(
+        dataclasses.replace(
+            a, by_department=(("Ensemble", tuple(t for _name, texts in a.by_department for t in texts)),)
+        )
+        if a.by_department
+        else a
+        for a in annual.answers
+    )
+    return dataclasses.replace(annual, answers=answers), []
 
 
 def _register(scope, year):
@@ -127,6 +181,8 @@ def _resolved_share(table):
 
 def _summary(register, activity, previous, annual, previous_register, previous_annual):
     def both(get):
+        if activity is None:  # withheld
+            return None, None
         return get(activity), (get(previous) if previous is not None else None)
 
     had_posts = bool(previous_register.posts)

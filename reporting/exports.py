@@ -150,7 +150,16 @@ def bilan_document(bilan):
         "computed_at": bilan.computed_at.isoformat(),
         "summary": _plain(bilan.summary),
         "register": _plain(bilan.register),
-        "activity": {table.key: _plain(table) for table in bilan.activity.tables} | {"people": bilan.activity.people},
+        "secrecy": {
+            "readers_edition": scope.protected,
+            "activity_withheld": bilan.activity_withheld,
+            "notices": list(bilan.notices),
+        },
+        "activity": (
+            None
+            if bilan.activity_withheld
+            else {table.key: _plain(table) for table in bilan.activity.tables} | {"people": bilan.activity.people}
+        ),
         "annual": {
             "bilans": bilan.annual.bilans,
             "annex": _plain(bilan.annual.annex),

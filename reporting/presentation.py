@@ -41,6 +41,6 @@ def bilan_context(bilan):
         "scope": bilan.scope,
         "map": drawn["map"],
         "register_template": TABLE_TEMPLATES["register"],
-        "blocks": table_blocks(bilan.activity.tables, drawn),
+        "blocks": table_blocks(bilan.activity_tables, drawn),
         "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
     }

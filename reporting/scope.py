@@ -1,6 +1,7 @@
 """What a bilan covers: a year, a territory (region, territoire or department) and optionally
 one post type. A user may only ask for territories within her own scope."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ class Scope:
     label: str
     department_ids: tuple
     post_type: str = ""
+    # For institutional readers: no figure describing fewer than three mediators (secrecy.py).
+    protected: bool = False
 
     @property
     def start(self):
@@ -37,7 +40,7 @@ class Scope:
         return f"{self.kind}:{self.code}"
 
     def with_year(self, year):
-        return Scope(year, self.kind, self.code, self.label, self.department_ids, self.post_type)
+        return dataclasses.replace(self, year=year)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def scope_choices(departments):
     return choices
 
 
-def resolve_scope(departments, *, year, key="", post_type=""):
+def resolve_scope(departments, *, year, key="", post_type="", protected=False):
     """The Scope for selector values, limited to what `departments` allows; the widest
     territory allowed when `key` is empty or not allowed. None if nothing is allowed."""
     choices = scope_choices(departments)
@@ -96,4 +99,4 @@ def resolve_scope(departments, *, year, key="", post_type=""):
     chosen = next((c for c in choices if c.key == key), choices[0])
     if post_type not in PostType.values:
         post_type = ""
-    return Scope(year, chosen.kind, chosen.code, chosen.label, chosen.department_ids, post_type)
+    return Scope(year, chosen.kind, chosen.code, chosen.label, chosen.department_ids, post_type, protected)

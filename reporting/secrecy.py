@@ -17,6 +17,7 @@ whole blocks, and no sum or difference of them isolates less than a block: a mas
 cannot be recomputed, on a page or across pages. The cut is the same whatever page is asked
 for, since it depends on the region's figures only."""
 
+import dataclasses
 from dataclasses import dataclass
 
 from mediation.enums import PostType
@@ -106,3 +107,95 @@ def cut(departments, contributors):
         if not _safe(sizes(block)):
             small.add(index)
     return Blocks(block_of=block_of, atoms_of=tuple(atoms_of), small=frozenset(small))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A row of a protected table: a department, or departments shown together."""
+
+    pk: object
+    name: str
+    department_ids: tuple
+
+
+OTHERS = "autres"
+
+
+def row_units(departments, blocks, post_type=""):
+    """The rows of a table for readers: each department whose figures may be published; else
+    its territoire as one row; the rest as one row. None when even the total may not be."""
+    if not blocks.publishable(atoms([d.pk for d in departments], post_type)):
+        return None
+    units, leftover = [], []
+    by_territory = {}
+    for dep in departments:
+        by_territory.setdefault(dep.territory_id, []).append(dep)
+    for members in by_territory.values():
+        ids = tuple(d.pk for d in members)
+        if all(blocks.publishable(atoms((pk,), post_type)) for pk in ids):
+            units += [Unit(d.pk, d.name, (d.pk,)) for d in members]
+        elif len(members) > 1 and blocks.publishable(atoms(ids, post_type)):
+            territory = members[0].territory
+            units.append(Unit(f"territoire:{territory.code}", f"Territoire {territory.name}", ids))
+        else:
+            leftover += members
+    if leftover:
+        # The total and the other rows cover whole blocks: so does their difference.
+        units.append(Unit(OTHERS, "Autres départements regroupés", tuple(d.pk for d in leftover)))
+    return units
+
+
+def merged_counts(counts, units):
+    """Grouped counts (activity.ActivityCounts) added up per unit instead of per department;
+    nothing at all without units (the tables are withheld)."""
+    if not units:
+        return dataclasses.replace(
+            counts, by_department={}, request_counts={}, mediator_ids={}, people=0, all_mediators=0
+        )
+    unit_of = {pk: unit.pk for unit in units for pk in unit.department_ids}
+    by_unit = {}
+    for department_id, row in counts.by_department.items():
+        into = by_unit.setdefault(unit_of[department_id], {})
+        for name, value in row.items():
+            if name != "mediators":
+                into[name] = into.get(name, 0) + (value or 0)
+    mediator_ids = {
+        unit.pk: frozenset().union(*(counts.mediator_ids.get(pk, ()) for pk in unit.department_ids)) for unit in units
+    }
+    for key, row in by_unit.items():
+        row["mediators"] = len(mediator_ids[key])
+    requests = {}
+    for (department_id, kind), (n, resolved) in counts.request_counts.items():
+        key = (unit_of[department_id], kind)
+        before_n, before_resolved = requests.get(key, (0, 0))
+        requests[key] = (before_n + n, before_resolved + resolved)
+    return dataclasses.replace(counts, by_department=by_unit, request_counts=requests, mediator_ids=mediator_ids)
+
+
+def merge_notices(units, departments):
+    """What the page says about the rows it groups."""
+    notices = []
+    for unit in units:
+        if len(unit.department_ids) > 1 or unit.pk == OTHERS:
+            names = [d.name for d in departments if d.pk in unit.department_ids]
+            notices.append(
+                f"{_listed(names)} : chiffres présentés ensemble (« {unit.name} »), car un département ou un type "
+                f"de poste y compte moins de {MIN_CONTRIBUTORS} médiateurs, ou permettrait de les retrouver par "
+                "différence."
+            )
+    return notices
+
+
+def _listed(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
+WITHHELD_NOTICE = (
+    f"Les tableaux des fiches d'accompagnement ne sont pas diffusés pour ce choix : ils décriraient moins de "
+    f"{MIN_CONTRIBUTORS} médiateurs, ou permettraient de retrouver par différence les chiffres de moins de "
+    f"{MIN_CONTRIBUTORS} médiateurs. Choisissez un territoire plus large ou tous les types de poste."
+)
+ANNUAL_WITHHELD_NOTICE = (
+    f"Les listes de réponses et les réponses aux questions ouvertes des bilans annuels ne sont pas diffusées "
+    f"pour ce choix : elles décriraient moins de {MIN_CONTRIBUTORS} médiateurs."
+)

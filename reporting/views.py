@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from mediation.access import for_roles
 from mediation.enums import PostType, Role
 from mediation.models import Department
+from mediation.perms import role_of
 
 from . import exports
 from .bilan import compute_bilan
@@ -40,7 +41,12 @@ def requested_scope(request):
     if year not in selectable_years():
         year = default_year()
     scope = resolve_scope(
-        departments, year=year, key=request.GET.get("perimetre", ""), post_type=request.GET.get("type", "")
+        departments,
+        year=year,
+        key=request.GET.get("perimetre", ""),
+        post_type=request.GET.get("type", ""),
+        # Readers get the published edition; coordinators, who produce the bilan, every cell.
+        protected=role_of(request.user) == Role.READER,
     )
     if scope is None:
         raise Http404("Aucun territoire dans votre périmètre.")

@@ -235,7 +235,7 @@ def test_the_number_of_queries_does_not_grow_with_either_year(two_years):
 
 
 def test_screen_exports_and_pdf_show_the_same_comparison(client, login_as, two_years):
-    login_as(Role.READER, region=department("59").region)
+    login_as(Role.COORDINATOR, region=department("59").region)
     query = f"?annee={YEAR}&perimetre=region:32"
 
     page = client.get(reverse("reporting:dashboard") + query).content.decode()
