@@ -9,10 +9,15 @@ import json
 
 import pytest
 import tablib
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from mediation.enums import PostType, Role, Vocabulary
+from mediation.models import Department
+from reporting.bilan import compute_bilan
+from reporting.scope import resolve_scope
 from tests.accompaniments.factories import BeneficiaryFactory, SheetFactory, item
 from tests.factories import CommuneFactory, PostFactory, StructureFactory, UserFactory, department
 
@@ -152,3 +157,16 @@ def test_coordinators_keep_every_cell(client, login_as, region_of_sheets, perime
     assert row in [r["label"] for r in document["activity"]["volume"]["rows"]]
     assert row in texts["dashboard"] and row in texts["pdf"] and row in texts["xlsx"]
     assert all(response.status_code == 200 for response in tables.values())
+
+
+def test_the_readers_edition_costs_the_same_queries_whatever_the_volume(region_of_sheets):
+    def count():
+        scope = resolve_scope(Department.objects.all(), year=YEAR, key="region:32", protected=True)
+        with CaptureQueriesContext(connection) as captured:
+            compute_bilan(scope)
+        return len(captured)
+
+    few = count()
+    for code in ("62", "60", "80"):
+        mediator_on(code, sheets=3, post_type=PostType.RURAL)
+    assert count() == few
