@@ -5,7 +5,8 @@ which fields changed, never their values: no identity or health detail is copied
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from auditlog.signals import accessed
-from django.db.models.signals import pre_save
+
+from mediation.audit import track_m2m_by_id
 
 NOT_TRACKED = ["version", "name_key", "created_at", "updated_at", "submission_key"]
 
@@ -16,21 +17,16 @@ def hide(value):
 
 def register_masked(model):
     """Log every write of `model` with its author and time, naming which fields changed but
-    masking their values."""
+    masking their values; many-to-many changes list the ids added or removed, not their labels
+    (auditlog's own m2m logging would copy the labels, e.g. a care barrier)."""
     fields = [f.name for f in model._meta.concrete_fields if f.name not in NOT_TRACKED and not f.primary_key]
-    m2m = [f.name for f in model._meta.many_to_many]
     auditlog.register(
         model,
         exclude_fields=NOT_TRACKED,
-        mask_fields=fields + m2m,
+        mask_fields=fields,
         mask_callable="accompaniments.audit.hide",
-        m2m_fields=m2m,
     )
-
-
-def _record_by_id_only(sender, instance, **kwargs):
-    if instance.content_type_id and instance.object_pk:
-        instance.object_repr = f"{instance.content_type.name} n° {instance.object_pk}"
+    track_m2m_by_id(model, [f.name for f in model._meta.many_to_many])
 
 
 def register_models():
@@ -38,12 +34,18 @@ def register_models():
 
     for model in (Beneficiary, Sheet, SheetRequest, Contact):
         register_masked(model)
-    pre_save.connect(_record_by_id_only, sender=LogEntry, dispatch_uid="audit_record_by_id_only")
 
 
 def log_access(instance):
     """Record that the current user displayed this record (page, PDF or export)."""
     accessed.send(sender=instance.__class__, instance=instance)
+
+
+def log_page(model, pks, *, page, actor):
+    """Record that `actor` was shown these records on one page (a list, search results, a
+    comparison): one access entry per record, named by id, with the kind of page in
+    `additional_data["page"]`, all written by one insert whatever the number of rows."""
+    log_bulk(model, sorted(set(pks)), action=LogEntry.Action.ACCESS, actor=actor, extra={"page": page})
 
 
 def log_bulk(model, pks, *, action, actor, extra=None):

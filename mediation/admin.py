@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import (
+    AccountEvent,
     Commune,
     Department,
     Invitation,
@@ -118,3 +119,25 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # invitations are sent from the app, which e-mails the link
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The accounts' audit trail, for reading only: nobody adds, changes or deletes an entry,
+    superusers included (the purge command alone removes them after the retention period)."""
+
+    list_display = ["timestamp", "kind", "actor", "account", "remote_addr"]
+    list_filter = ["kind"]
+    list_select_related = ["actor", "account"]
+    date_hierarchy = "timestamp"
+    fields = ["timestamp", "kind", "actor_id", "account_id", "remote_addr", "details"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -54,3 +54,24 @@ class Vocabulary(models.TextChoices):
     REFERRAL_REASON = "referral_reason", "Motif d'orientation"
     CONTACT_MODE = "contact_mode", "Mode de contact"
     PROFESSIONAL_PROJECT = "professional_project", "Projet professionnel"
+
+
+class AccountEventKind(models.TextChoices):
+    """What the accounts' audit trail records (CNIL): authentication and changes of rights."""
+
+    LOGIN = "login", "Connexion"
+    LOGOUT = "logout", "Déconnexion"
+    LOGIN_FAILED = "login_failed", "Échec de connexion"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Échec de la double authentification"
+    SECOND_FACTOR_ADDED = "second_factor_added", "Double authentification activée"
+    SECOND_FACTOR_REMOVED = "second_factor_removed", "Double authentification désactivée"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Codes de secours régénérés"
+    ACCOUNT_CREATED = "account_created", "Compte créé"
+    PRIVILEGES_CHANGED = "privileges_changed", "Accès modifiés (actif, équipe, superutilisateur)"
+    PERMISSIONS_CHANGED = "permissions_changed", "Groupes ou permissions modifiés"
+    MEMBERSHIP_CREATED = "membership_created", "Rôle attribué"
+    MEMBERSHIP_CHANGED = "membership_changed", "Rôle modifié"
+    MEMBERSHIP_DELETED = "membership_deleted", "Rôle retiré"
+    INVITATION_CREATED = "invitation_created", "Invitation envoyée"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation annulée"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation acceptée"

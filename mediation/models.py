@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from . import perms
-from .enums import Funding, PostType, Role, StructureKind, Vocabulary
+from .enums import AccountEventKind, Funding, PostType, Role, StructureKind, Vocabulary
 
 # ---------------------------------------------------------------- query sets
 
@@ -507,3 +507,44 @@ class Invitation(models.Model):
 
     def is_usable(self):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# ---------------------------------------------------------------- accounts' audit trail
+
+
+class AccountEvent(models.Model):
+    """One entry of the accounts' audit trail (CNIL): a login, a logout, a failed login, a change
+    of second factor, of privileges or of role. Accounts are named by id only (kept when the
+    account is deleted); never a password nor an e-mail address that was typed. Written by
+    `mediation.audit`, purged with the other logs, never edited."""
+
+    kind = models.CharField("évènement", max_length=30, choices=AccountEventKind.choices)
+    timestamp = models.DateTimeField("date et heure", default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    account = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="compte concerné",
+    )
+    remote_addr = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    details = models.JSONField("détails (identifiants et noms de champs)", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "évènement de compte"
+        verbose_name_plural = "journal des comptes"
+        ordering = ["-timestamp", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} n° {self.pk}"

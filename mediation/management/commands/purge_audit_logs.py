@@ -1,4 +1,4 @@
-"""Delete access and change logs older than the retention period (CNIL: 12 months by default).
+"""Delete access, change and account logs older than the retention period (CNIL: 12 months by default).
 
     python manage.py purge_audit_logs [--months N]
 
@@ -8,6 +8,8 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+
+from mediation.models import AccountEvent
 
 
 def months_before(moment, months):
@@ -29,4 +31,6 @@ class Command(BaseCommand):
     def handle(self, *args, months, **options):
         cutoff = months_before(timezone.now(), months)
         deleted, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
+        account_events, _ = AccountEvent.objects.filter(timestamp__lt=cutoff).delete()
+        deleted += account_events
         self.stdout.write(f"{deleted} entrée(s) de journal antérieure(s) au {cutoff:%d/%m/%Y} supprimée(s).")
