@@ -108,5 +108,5 @@ def export_caseload(user, fmt):
         dataset = tablib.Dataset(*table, headers=HEADERS, title="Fiches")
         content = dataset.export(fmt)
     people = sorted({sheet.beneficiary_id for sheet in sheets})
-    log_bulk(Beneficiary, people, action=LogEntry.Action.ACCESS, actor=user, extra={"export": fmt})
+    log_bulk(Beneficiary, people, action=LogEntry.Action.ACCESS, actor=user, extra={"page": "export", "export": fmt})
     return content, content_type, extension

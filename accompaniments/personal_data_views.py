@@ -18,7 +18,7 @@ from mediation.access import for_roles
 from mediation.enums import Role
 
 from . import exports, personal_data
-from .audit import log_access
+from .audit import log_access, log_page
 from .models import Beneficiary
 
 STAFF = (Role.MEDIATOR, Role.STRUCTURE_MANAGER)
@@ -132,6 +132,7 @@ def retention_list(request):
     people = list(personal_data.pending_for_structure(request.membership.structure))
     for person in people:
         person.anonymised_on = personal_data.anonymisation_day(person.warned_on)
+    log_page(Beneficiary, [person.pk for person in people], page="retention_list", actor=request.user)
     return render(
         request,
         "accompaniments/personal_data_retention.html",

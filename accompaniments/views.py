@@ -23,7 +23,7 @@ from mediation.perms import role_of
 from mediation.versioning import StaleEdit
 
 from . import sheets
-from .audit import log_access
+from .audit import log_access, log_page
 from .enums import RequestStatus
 from .models import Beneficiary, Contact, Sheet, SheetRequest
 from .sheet_forms import (
@@ -165,6 +165,7 @@ def home(request):
     for sheet in page.object_list:
         sheet.next_follow_up_on = next_follow_ups[sheet.pk]
         sheet.badges = _request_badges(counts.get(sheet.pk, {}))
+    log_page(Sheet, list(next_follow_ups), page="caseload", actor=user)
     due_count = my_requests.follow_up_due(today).count()
     holdings = []
     if is_mediator:
@@ -211,6 +212,7 @@ def follow_ups(request):
         }
         for r in page
     ]
+    log_page(SheetRequest, [row["request"].pk for row in rows], page="follow_ups", actor=user)
     return render(
         request,
         "accompaniments/follow_ups.html",
@@ -455,11 +457,14 @@ def request_close(request, pk):
     back = _safe_next(request, form.cleaned_data.get("next")) or reverse(
         "accompaniments:sheet_detail", args=[sheet_request.sheet_id]
     )
+    already_closed = f"La demande « {sheet_request.kind} » était déjà close."
     if sheet_request.status != RequestStatus.IN_PROGRESS:
-        messages.info(request, f"La demande « {sheet_request.kind} » était déjà close.")
+        messages.info(request, already_closed)
     elif form.is_valid():
         resolved = form.cleaned_data["status"] == RequestStatus.RESOLVED
-        sheets.close_request(sheet_request, resolved=resolved, on=form.cleaned_data["closed_on"])
+        if not sheets.close_request(sheet_request, resolved=resolved, on=form.cleaned_data["closed_on"]):
+            messages.info(request, already_closed)  # by a colleague's save, a moment ago
+            return redirect(back)
         messages.success(
             request,
             f"Demande « {sheet_request.kind} » close le {sheet_request.closed_on:%d/%m/%Y} : "

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accompaniments.audit import log_access
+from accompaniments.audit import log_access, log_page
 from accompaniments.models import Beneficiary
 from mediation.access import for_roles, public
 from mediation.enums import Role
@@ -29,6 +29,7 @@ from .views import breadcrumb
 # before it is read.
 MAX_BODY_BYTES = 64 * 1024
 SENT_SESSION_KEY = "partners_referral_reference"
+INBOX_LIMIT = 200
 ALREADY_HANDLED_MESSAGE = "Cette orientation a déjà été traitée entre-temps (autre onglet ou autre personne)."
 
 # ---------------------------------------------------------------- the public page
@@ -121,10 +122,12 @@ def referral_inbox(request):
     tabs = [
         {"status": s, "label": label, "count": counts.get(s, 0), "current": s == status} for s, label in STATUS_TABS
     ]
+    shown = list(referrals[:INBOX_LIMIT])
+    log_page(Referral, [referral.pk for referral in shown], page="referral_inbox", actor=request.user)
     return render(
         request,
         "partners/referral_inbox.html",
-        {"referrals": referrals[:200], "tabs": tabs, "status": status, "pending": status == ReferralStatus.PENDING},
+        {"referrals": shown, "tabs": tabs, "status": status, "pending": status == ReferralStatus.PENDING},
     )
 
 
@@ -194,6 +197,9 @@ def referral_accept(request, pk):
             "Le professionnel est informé par e-mail.",
         )
         return redirect("accompaniments:sheet_detail", pk=sheet.pk)
+    log_page(Referral, [referral.pk], page="referral_accept", actor=request.user)
+    candidates = [person.pk for person in form.candidates]
+    log_page(Beneficiary, candidates, page="referral_accept", actor=request.user)
     context = _referral_breadcrumb(referral, "Accepter")
     return render(request, "partners/referral_accept.html", {**context, "referral": referral, "form": form})
 
