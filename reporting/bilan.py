@@ -116,6 +116,8 @@ def _compute_bilan(scope):
     if scope.protected:
         annual, annual_notices = published_annual(annual)
         notices += annual_notices
+        if previous_annual.annex.columns[0].withheld:  # nothing of N−1's bilans beside N's
+            previous_annual = dataclasses.replace(previous_annual, bilans=0)
     register = with_usable_bilans(_register(scope, scope.year), departments, annual)
     previous_register = with_usable_bilans(_register(scope, before.year), departments, previous_annual).total
     summary = _summary(register, None if withheld else activity, previous, annual, previous_register, previous_annual)
@@ -143,7 +145,9 @@ def published_annual(annual):
         return dataclasses.replace(annual, ranked=ranked, answers=answers), [secrecy.ANNUAL_WITHHELD_NOTICE]
     answers = tuple(
         dataclasses.replace(
-            a, by_department=(("Ensemble", tuple(t for _name, texts in a.by_department for t in texts)),)
+            # Sorted, so that their order does not tell the departments apart either.
+            a,
+            by_department=(("Ensemble", tuple(sorted(t for _name, texts in a.by_department for t in texts))),),
         )
         if a.by_department
         else a

@@ -12,14 +12,17 @@ import tablib
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from mediation.enums import PostType, Role, Vocabulary
 from mediation.models import Department
 from reporting.bilan import compute_bilan
+from reporting.enums import BilanState
+from reporting.models import AnnualBilan, Campaign
 from reporting.scope import resolve_scope
 from tests.accompaniments.factories import BeneficiaryFactory, SheetFactory, item
-from tests.factories import CommuneFactory, PostFactory, StructureFactory, UserFactory, department
+from tests.factories import CommuneFactory, PostFactory, StructureFactory, UserFactory, department, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +173,54 @@ def test_the_readers_edition_costs_the_same_queries_whatever_the_volume(region_o
     for code in ("62", "60", "80"):
         mediator_on(code, sheets=3, post_type=PostType.RURAL)
     assert count() == few
+
+
+def annual_bilan(code, what_helped, campaign):
+    made = AnnualBilan.objects.create(
+        campaign=campaign,
+        year=YEAR,
+        department=department(code),
+        post_type=PostType.QPV,
+        state=BilanState.VALIDATED,
+        usable=True,
+        validated_at=timezone.now(),
+        what_helped=what_helped,
+    )
+    made.health_needs.set([item(Vocabulary.HEALTH_NEED, "sante_mentale")])
+
+
+@pytest.fixture
+def campaign():
+    return Campaign.objects.create(
+        year=YEAR,
+        region=department("59").region,
+        deadline=datetime.date(YEAR + 1, 2, 28),
+        opened_by=make_user(Role.COORDINATOR),
+    )
+
+
+def answers_and_needs(client, perimetre):
+    document = client.get(reverse("reporting:bilan_json"), {"annee": YEAR, "perimetre": perimetre}).json()
+    helped = document["annual"]["open_answers"]["what_helped"]["by_department"]
+    return helped, document["annual"]["ranked"]["health_needs"]["items"]
+
+
+def test_a_reader_does_not_learn_which_department_an_open_answer_comes_from(client, login_as, campaign):
+    for n in range(3):
+        annual_bilan("59", f"Réponse du Nord {n}", campaign)
+    annual_bilan("60", "Réponse de l'Oise", campaign)
+    login_as(Role.READER, region=department("59").region)
+    helped, needs = answers_and_needs(client, "region:32")
+    assert [name for name, _texts in helped] == ["Ensemble"]
+    assert "Réponse de l'Oise" in helped[0][1] and needs[0]["count"] == 4
+    helped, needs = answers_and_needs(client, "departement:60")  # one bilan: nothing of it
+    assert helped == [] and needs == []
+
+
+def test_a_coordinator_reads_the_answers_by_department(client, login_as, campaign):
+    for n in range(3):
+        annual_bilan("59", f"Réponse du Nord {n}", campaign)
+    annual_bilan("60", "Réponse de l'Oise", campaign)
+    login_as(Role.COORDINATOR, region=department("59").region)
+    helped, needs = answers_and_needs(client, "departement:60")
+    assert helped == [["Oise", ["Réponse de l'Oise"]]] and needs[0]["count"] == 1
