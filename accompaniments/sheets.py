@@ -6,6 +6,7 @@ import datetime
 from django.db import transaction
 from django.db.models import F
 
+from .enums import RequestStatus
 from .models import Contact, Sheet, SheetRequest
 from .sheet_forms import BaseRequestFormSet, SheetForm
 
@@ -43,8 +44,16 @@ def update_sheet(*, form: SheetForm, requests: BaseRequestFormSet) -> Sheet:
 
 
 @transaction.atomic
-def close_request(sheet_request: SheetRequest, *, resolved: bool, on: datetime.date) -> None:
-    """Close an open request. The sheet's version moves too, so that a form still open on the
-    sheet cannot put the request back in progress."""
+def close_request(sheet_request: SheetRequest, *, resolved: bool, on: datetime.date) -> bool:
+    """Close a request still in progress; False, writing nothing, if it was closed or removed
+    meanwhile. Rows are locked in the order of every sheet save, the sheet first and then its
+    requests, so that a colleague saving the sheet at that moment waits for this close (and then
+    finds the sheet stale) instead of deadlocking with it. The sheet's version moves too, so that
+    a form still open on the sheet cannot put the request back in progress."""
+    Sheet.objects.select_for_update().only("pk").get(pk=sheet_request.sheet_id)
+    stored = SheetRequest.objects.filter(pk=sheet_request.pk).values_list("status", flat=True).first()
+    if stored != RequestStatus.IN_PROGRESS:
+        return False
     sheet_request.resolve(on=on, resolved=resolved)
     Sheet.objects.filter(pk=sheet_request.sheet_id).update(version=F("version") + 1)
+    return True
