@@ -15,6 +15,13 @@ from .forms import ActionPartnerFormSet, CollectiveActionForm, OutreachSessionFo
 from .models import CollectiveAction, OutreachSession, Partner
 from .views import PAGE_SIZE, STALE_SAVE_MESSAGE, breadcrumb, save_versioned
 
+NOT_SAVED_MESSAGE = "L'enregistrement n'a pas pu aboutir : vérifiez la saisie puis réessayez."
+
+
+def _saved_with(model, request, key):
+    """The record of the user's scope that a submit with this key saved, if any."""
+    return model.objects.for_user(request.user).filter(submission_key=key).first() if key else None
+
 
 def outreach_crumbs(current):
     return breadcrumb(current, ("Aller-vers", reverse("partners:outreach_list")))
@@ -59,7 +66,7 @@ def outreach_create(request):
     form = OutreachSessionForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         key = form.cleaned_data.get("submission_key")
-        existing = OutreachSession.objects.for_user(request.user).filter(submission_key=key).first() if key else None
+        existing = _saved_with(OutreachSession, request, key)
         if existing:
             return redirect("partners:outreach_detail", pk=existing.pk)
         session = form.save(commit=False)
@@ -69,9 +76,14 @@ def outreach_create(request):
             with transaction.atomic():
                 session.save()
         except IntegrityError:
-            return redirect("partners:outreach_list")
-        messages.success(request, "La séance d'aller-vers est enregistrée.")
-        return redirect("partners:outreach_detail", pk=session.pk)
+            # A simultaneous submit of the same form saved it first: land where that one did.
+            existing = _saved_with(OutreachSession, request, key)
+            if existing:
+                return redirect("partners:outreach_detail", pk=existing.pk)
+            form.add_error(None, NOT_SAVED_MESSAGE)
+        else:
+            messages.success(request, "La séance d'aller-vers est enregistrée.")
+            return redirect("partners:outreach_detail", pk=session.pk)
     return render(request, "partners/outreach_form.html", {**outreach_crumbs("Nouvelle séance"), "form": form})
 
 
@@ -157,15 +169,17 @@ def _save_action(request, form, formset):
 def action_create(request):
     form, formset = _action_forms(request)
     if request.method == "POST":
-        if form.is_valid() and form.cleaned_data.get("submission_key"):
-            key = form.cleaned_data["submission_key"]
-            existing = CollectiveAction.objects.for_user(request.user).filter(submission_key=key).first()
-            if existing:
-                return redirect("partners:action_detail", pk=existing.pk)
+        key = form.cleaned_data.get("submission_key") if form.is_valid() else None
+        if existing := _saved_with(CollectiveAction, request, key):
+            return redirect("partners:action_detail", pk=existing.pk)
         try:
             action = _save_action(request, form, formset)
         except IntegrityError:
-            return redirect("partners:action_list")
+            # A simultaneous submit of the same form saved it first: land where that one did.
+            if existing := _saved_with(CollectiveAction, request, key):
+                return redirect("partners:action_detail", pk=existing.pk)
+            form.add_error(None, NOT_SAVED_MESSAGE)
+            action = None
         if action:
             messages.success(request, f"L'action « {action.title} » est enregistrée.")
             return redirect("partners:action_detail", pk=action.pk)
