@@ -652,3 +652,23 @@ class ActionPartner(models.Model):
 
     def __str__(self):
         return self.partner.name if self.partner_id else self.get_partner_type_display()
+
+
+class ReferralRateBucket(models.Model):
+    """How many referrals one client address sent from the public page in one window of the
+    rate limit (partners.ratelimit). The address is only kept as a keyed hash."""
+
+    client = models.CharField("client (empreinte)", max_length=64)
+    window = models.PositiveBigIntegerField("fenêtre")
+    hits = models.PositiveIntegerField("envois", default=0)
+
+    class Meta:
+        verbose_name = "compteur d'envois de fiches d'orientation"
+        verbose_name_plural = "compteurs d'envois de fiches d'orientation"
+        indexes = [models.Index(fields=["window"], name="referral_rate_window")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "window"], name="referral_rate_bucket_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.hits} envoi(s), fenêtre {self.window}"

@@ -6,6 +6,7 @@ reference number; it never shows back what was typed nor lists anything. Coordin
 unrouted referrals without any name (commune, date, number of reasons) and assign a post."""
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,41 +47,61 @@ def _body_too_large(request):
         return True
 
 
+def _sent_before(form):
+    """The referral already recorded from this very form (a double click, a resent page), if any."""
+    key = form.cleaned_data.get("submission_key") if form.is_valid() else None
+    return Referral.objects.filter(submission_key=key).only("reference").first() if key else None
+
+
+def _record(request, data):
+    """Record the referral; if a simultaneous submit of the same form recorded it first (its
+    unique key refuses this one), that referral, and this submit is not counted."""
+    try:
+        return services.submit_referral(
+            referrer_name=data["referrer_name"],
+            referrer_profession=data["referrer_profession"],
+            referrer_structure=data["referrer_structure"],
+            referrer_phone=data["referrer_phone"],
+            referrer_email=data["referrer_email"],
+            patient_last_name=data["patient_last_name"],
+            patient_first_name=data["patient_first_name"],
+            patient_phone=data["patient_phone"],
+            commune=data["commune"],
+            reasons=data["reasons"],
+            message=data["message"],
+            base_url=request.build_absolute_uri("/"),
+            submission_key=data.get("submission_key"),
+        )
+    except IntegrityError:
+        key = data.get("submission_key")
+        referral = Referral.objects.filter(submission_key=key).only("reference").first() if key else None
+        if referral is None:
+            raise
+        ratelimit.give_back(request)
+        return referral
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def referral_form(request):
-    if request.method == "POST":
-        if _body_too_large(request):
-            return _refused(request, "too_large", 413)
-        if ratelimit.is_exhausted(request):
-            return _refused(request, "rate_limit", 429)
+    if request.method == "POST" and _body_too_large(request):
+        return _refused(request, "too_large", 413)
     form = ReferralForm(request.POST or None)
     if request.method == "POST":
-        if form.is_trap_filled():
-            ratelimit.record_hit(request)
-            return _refused(request, "trap", 400)
-        if form.is_valid():
-            data = form.cleaned_data
-            referral = None
-            if data.get("submission_key"):
-                referral = Referral.objects.filter(submission_key=data["submission_key"]).only("reference").first()
-            if referral is None:
+        referral = _sent_before(form)
+        if referral is None:
+            if ratelimit.is_exhausted(request):
+                return _refused(request, "rate_limit", 429)
+            if form.is_trap_filled():
                 ratelimit.record_hit(request)
-                referral = services.submit_referral(
-                    referrer_name=data["referrer_name"],
-                    referrer_profession=data["referrer_profession"],
-                    referrer_structure=data["referrer_structure"],
-                    referrer_phone=data["referrer_phone"],
-                    referrer_email=data["referrer_email"],
-                    patient_last_name=data["patient_last_name"],
-                    patient_first_name=data["patient_first_name"],
-                    patient_phone=data["patient_phone"],
-                    commune=data["commune"],
-                    reasons=data["reasons"],
-                    message=data["message"],
-                    base_url=request.build_absolute_uri("/"),
-                    submission_key=data.get("submission_key"),
-                )
+                return _refused(request, "trap", 400)
+            if form.is_valid():
+                # Counted before it is recorded, in one atomic step: simultaneous posts cannot
+                # all pass a limit that only some of them fit in.
+                if not ratelimit.record_hit(request):
+                    return _refused(request, "rate_limit", 429)
+                referral = _record(request, form.cleaned_data)
+        if referral is not None:
             request.session[SENT_SESSION_KEY] = referral.reference
             return redirect("public_referral:sent")
     communes = Commune.objects.order_by("name").values_list("name", "insee_code")
