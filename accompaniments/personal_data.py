@@ -215,12 +215,9 @@ def access_json(data):
 
 def access_pdf(data):
     """The same data as an A4 PDF; WeasyPrint may fetch nothing but the app's static files."""
-    from weasyprint import HTML
+    from mediation.pdf import render_pdf
 
-    from reporting.pdf import local_only_fetcher
-
-    html = render_to_string("accompaniments/personal_data_pdf.html", {"data": data})
-    return HTML(string=html, base_url="static:/", url_fetcher=local_only_fetcher).write_pdf()
+    return render_pdf(render_to_string("accompaniments/personal_data_pdf.html", {"data": data}))
 
 
 # ---------------------------------------------------------------- erasure
