@@ -1,3 +1,4 @@
+from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -120,3 +121,18 @@ class PreservePostOnExpiredSessionMiddleware:
 
 
 restore_preserved_post = form_recovery.restore
+
+
+class AuditlogMiddleware(_AuditlogMiddleware):
+    """django-auditlog's middleware, but the address it records is the real client address as
+    the rate limits read it (TRUSTED_PROXY_COUNT): auditlog's own reading takes the first entry
+    of X-Forwarded-For, which any client can write."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        from allauth.account.adapter import get_adapter
+
+        try:
+            return get_adapter(request).get_client_ip(request)
+        except PermissionDenied:
+            return None

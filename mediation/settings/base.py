@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "mediation.sessions.SessionLifetimeMiddleware",
     "mediation.middleware.PreservePostOnExpiredSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "mediation.middleware.AuditlogMiddleware",
     "mediation.middleware.MembershipMiddleware",
     "mediation.middleware.MfaEnforcementMiddleware",
     "mediation.middleware.AccessRuleMiddleware",
