@@ -340,6 +340,8 @@ class Contact(models.Model):
     mode = vocabulary_fk(Vocabulary.CONTACT_MODE, "mode")
     minutes = models.PositiveSmallIntegerField("durée (minutes)", null=True, blank=True)
     note = models.CharField("note", max_length=500, blank=True)
+    # Drawn when the form is shown: the same form sent twice adds one contact.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = "contact"

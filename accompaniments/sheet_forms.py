@@ -531,6 +531,7 @@ SheetRequestFormSet = request_formset_class(extra=0)
 
 class ContactForm(SharedRendererMixin, DsfrBaseForm, forms.ModelForm):
     prefix = "contact"
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Contact
@@ -548,6 +549,14 @@ class ContactForm(SharedRendererMixin, DsfrBaseForm, forms.ModelForm):
         self.fields["mode"].empty_label = "Non renseigné"
         self.fields["minutes"].validators.append(_max_minutes)
         self.fields["minutes"].widget.attrs.update({"min": 0, "max": MAX_CONTACT_MINUTES})
+        self.initial.setdefault("submission_key", str(uuid.uuid4()))
+
+    def clean_submission_key(self):
+        """The key drawn with the form; a missing or altered one only loses the double-submit guard."""
+        try:
+            return uuid.UUID(self.cleaned_data["submission_key"])
+        except (TypeError, ValueError):
+            return None
 
     def clean_date(self):
         day = reject_future(self.cleaned_data["date"])

@@ -3,12 +3,12 @@ requests and its first contact, or not at all."""
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from .enums import RequestStatus
 from .models import Contact, Sheet, SheetRequest
-from .sheet_forms import BaseRequestFormSet, SheetForm
+from .sheet_forms import BaseRequestFormSet, ContactForm, SheetForm
 
 
 @transaction.atomic
@@ -56,4 +56,23 @@ def close_request(sheet_request: SheetRequest, *, resolved: bool, on: datetime.d
         return False
     sheet_request.resolve(on=on, resolved=resolved)
     Sheet.objects.filter(pk=sheet_request.sheet_id).update(version=F("version") + 1)
+    return True
+
+
+def add_contact(form: ContactForm) -> bool:
+    """Save the contact under the form's key; False, saving nothing, if this same form was saved
+    already, also by a simultaneous submit (the unique key refuses the second insert)."""
+    key = form.cleaned_data["submission_key"]
+    saved = Contact.objects.filter(sheet=form.sheet, submission_key=key)
+    if key and saved.exists():
+        return False
+    form.instance.submission_key = key
+    try:
+        with transaction.atomic():
+            form.save()
+    except IntegrityError:
+        if key and saved.exists():
+            return False
+        form.instance.pk, form.instance.submission_key = None, None  # a key of another sheet's form
+        form.save()
     return True

@@ -442,9 +442,12 @@ def contact_add(request, pk):
     sheet = _sheet_for_display(request.user, pk)
     form = ContactForm(request.POST, sheet=sheet)
     if form.is_valid():
-        form.save()
-        messages.success(request, f"Contact du {form.instance.date:%d/%m/%Y} ajouté.")
-        return redirect(reverse("accompaniments:sheet_detail", args=[sheet.pk]) + "#contacts")
+        back = reverse("accompaniments:sheet_detail", args=[sheet.pk]) + "#contacts"
+        if sheets.add_contact(form):
+            messages.success(request, f"Contact du {form.instance.date:%d/%m/%Y} ajouté.")
+        else:
+            messages.info(request, "Ce contact était déjà enregistré (envoi en double).")
+        return redirect(back)
     return _render_sheet_detail(request, sheet, contact_form=form)
 
 

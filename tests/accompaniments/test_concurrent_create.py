@@ -5,7 +5,9 @@ import pytest
 from django.urls import reverse
 
 from accompaniments.models import Beneficiary, Sheet
-from tests.accompaniments.sheet_fixtures import Team, request_row, sheet_data
+from mediation.enums import Vocabulary
+from tests.accompaniments.factories import SheetFactory, item
+from tests.accompaniments.sheet_fixtures import Team, days_ago, request_row, sheet_data, today
 from tests.accompaniments.test_beneficiary_form import person_data
 from tests.concurrency import Browser, hidden_value, post_together, require_concurrent_database
 from tests.factories import make_mediator
@@ -44,3 +46,24 @@ def test_simultaneous_clicks_on_save_sheet_create_one_sheet(live_server):
     assert sheet.requests.count() == 1 and sheet.contacts.count() == 1
     assert [reply.status for reply in replies] == [200] * CLICKS
     assert {reply.path for reply in replies} == {reverse("accompaniments:sheet_detail", args=[sheet.pk])}
+
+
+def test_simultaneous_clicks_on_add_contact_add_one_contact(live_server):
+    require_concurrent_database()
+    team = Team()
+    sheet = SheetFactory(beneficiary=team.person, post=team.post, opened_on=days_ago(10))
+    browser = Browser(live_server, team.mediator)
+    detail = reverse("accompaniments:sheet_detail", args=[sheet.pk])
+    page = browser.open_form(detail)
+    body = {
+        "contact-date": today().isoformat(),
+        "contact-mode": item(Vocabulary.CONTACT_MODE, "permanence").pk,
+        "contact-minutes": "20",
+        "contact-note": "",
+        "contact-submission_key": hidden_value(page.body, "contact-submission_key"),
+    }
+
+    replies = post_together(browser, reverse("accompaniments:contact_add", args=[sheet.pk]), [body] * CLICKS)
+
+    assert sheet.contacts.count() == 1
+    assert [(reply.status, reply.path) for reply in replies] == [(200, detail)] * CLICKS
