@@ -52,7 +52,7 @@ if [[ -n "$encrypt_to" && -z "$kept_file" ]]; then
 fi
 
 # Tables whose schema is dumped but not their rows (pg_dump --exclude-table-data).
-EMPTIED_TABLES=(django_session cache_table)
+EMPTIED_TABLES=(django_session cache_table partners_referralratebucket)
 exclude_options=()
 for table in "${EMPTIED_TABLES[@]}"; do
   exclude_options+=("--exclude-table-data=public.${table}")

@@ -13,10 +13,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 from django.db import connection
 
+from partners.models import ReferralRateBucket
 from tests.factories import make_mediator
 
 SCRIPT = Path(settings.BASE_DIR) / "scripts" / "backup_check.sh"
-EMPTIED_TABLES = ("django_session", "cache_table")
+EMPTIED_TABLES = ("django_session", "cache_table", "partners_referralratebucket")
 PSQL, PG_RESTORE = shutil.which("psql"), shutil.which("pg_restore")
 GPG, GPGCONF = shutil.which("gpg"), shutil.which("gpgconf")
 BACKUP_KEY = "Sauvegardes médiation <sauvegardes@exemple.fr>"
@@ -77,9 +78,10 @@ def test_the_backup_keeps_no_session_nor_cache_row(tmp_path, restored_url):
     session["held"] = "une donnée de session"
     session.create()
     cache.set("allauth-login-counter", 3, timeout=3600)
+    ReferralRateBucket.objects.create(client="empreinte", window=1, hits=2)
     source_url = database_url(connection.settings_dict["NAME"])
     source = row_counts(source_url)
-    assert source["django_session"] >= 1 and source["cache_table"] >= 1 and source["mediation_user"] >= 1
+    assert all(source[table] >= 1 for table in EMPTIED_TABLES) and source["mediation_user"] >= 1
 
     dump = tmp_path / "sauvegarde.dump"
     env = {**os.environ, "DATABASE_URL": source_url}

@@ -94,7 +94,8 @@ def world(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache(db):
-    """The rate limit lives in the (database) cache: start each test with none."""
+    """The login limits live in the (database) cache: start each test with none. (The referral
+    counters are rows of ReferralRateBucket, rolled back with each test.)"""
     cache.clear()
     yield
     cache.clear()
