@@ -173,9 +173,10 @@ class ScopedResource(resources.ModelResource):
         store_instance = False
         force_init_instance = False
 
-    def __init__(self, *, user, allowed_department_ids=None):
+    def __init__(self, *, user, allowed_department_ids=None, dry_run=False):
         super().__init__()
         self.user = user
+        self.dry_run = dry_run  # the caller rolls the transaction back: see PostResource
         self.allowed = None if allowed_department_ids is None else set(allowed_department_ids)
         self.notes = Counter()
         self.seen_keys = {}
@@ -490,7 +491,9 @@ class PostResource(ScopedResource):
     is inactive and not invited (no password: an invitation or a reset gives one), a mediator
     role in the post's structure, and a holding of the post from its start. Posts are written in
     bulk; accounts, roles and holdings one by one once their post is saved, through the ORM, so
-    that the account events (creation, role granted) are recorded as for any other account."""
+    that the account events (creation, role granted) are recorded as for any other account. The
+    dry run, rolled back anyway, only counts them: what could refuse them (an e-mail already
+    taken, another role, a post already held) is checked on the rows against the lookups."""
 
     code = fields.Field("code", "code_poste", CellWidget(values.text, required=True, max_length=30))
     structure = fields.Field("structure", "structure", RowStructureWidget())
@@ -627,6 +630,12 @@ class PostResource(ScopedResource):
                 self.holders.append((post, holder))
 
     def give_holding(self, post, holder):
+        if self.dry_run:
+            if self.lookups.users.get(holder["email"]) is None:
+                self.lookups.users[holder["email"]] = User(email=holder["email"])  # planned, not saved
+                self.notes["accounts"] += 1
+            self.notes["holdings"] += 1
+            return
         user = self.lookups.users.get(holder["email"])
         if user is None:
             user = User.objects.create_user(

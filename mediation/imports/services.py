@@ -224,7 +224,7 @@ def run_resource(kind, table, *, user, allowed, dry_run):
     dataset = tablib.Dataset(headers=keys)
     for row in table.rows:
         dataset.append([cell(row, index[key]) for key in keys])
-    resource = kind.resource(user=user, allowed_department_ids=allowed)
+    resource = kind.resource(user=user, allowed_department_ids=allowed, dry_run=dry_run)
     resource.prepare(dataset)
     stage = CHECKING_ROWS if dry_run else SAVING_ROWS
     every = sheets.PROGRESS_EVERY

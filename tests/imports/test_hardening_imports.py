@@ -128,3 +128,25 @@ def test_unchanged_partners_are_compared_without_a_query_each(admin, communes):
         report = run("partenaires", upload(headers, rows), user=admin, dry_run=True)
     assert (report.created, report.updated, report.unchanged) == (0, 0, 100)
     assert len(many) <= len(few) + 2
+
+
+def test_the_dry_run_of_a_posts_register_with_new_holders_does_not_grow_with_them(admin, communes):
+    """The dry run counts the holders' accounts and holdings; the import writes them one by one."""
+
+    def register(count, start):
+        rows = [post_row(f"P-59-{n:04d}", email=f"titulaire{n}@exemple.fr") for n in range(start, start + count)]
+        return upload(POST_HEADERS, rows)
+
+    with CaptureQueriesContext(connection) as few:
+        run("postes", register(10, 0), user=admin, dry_run=True)
+    with CaptureQueriesContext(connection) as many:
+        report = run("postes", register(100, 100), user=admin, dry_run=True)
+    assert errors_of(report) == [] and report.created == 100
+    assert "100 compte(s) de titulaire à créer, inactif(s) et non invité(s)" in report.notes
+    assert "100 titulaire(s) à rattacher à leur poste" in report.notes
+    assert len(many) <= len(few) + 2, (len(few), len(many))
+    # Two posts of one new holder: one account to create.
+    shared = [post_row("P-59-0900", email="awa@exemple.fr"), post_row("P-59-0901", email="awa@exemple.fr")]
+    report = run("postes", upload(POST_HEADERS, shared), user=admin, dry_run=True)
+    assert "1 compte(s) de titulaire à créer, inactif(s) et non invité(s)" in report.notes
+    assert "2 titulaire(s) à rattacher à leur poste" in report.notes
