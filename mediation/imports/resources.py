@@ -1,13 +1,14 @@
 """django-import-export resources of the reference imports: communes, QPV, structures, posts
 register (with their holders) and partners. The historical sheets use a bulk path of their own
-(sheets.py): row by row, a resource would take several minutes for 50 000 rows.
+(sheets.py), which reads several models from each row.
 
-Every resource states its options rather than relying on the library's defaults: one database
-transaction for the whole file, unchanged rows skipped and reported, model validation (so the
-constraints' French messages reach the report), no HTML diff. Rows are found by a natural key
-(INSEE code, QPV code, structure name + commune, post code, partner name + department), so that
-importing the same file twice changes nothing. A coordinator may only touch rows of her
-departments: a row elsewhere is an error on the column that places it."""
+Every resource states its options rather than relying on the library's defaults (ScopedResource):
+no transaction of its own (the caller's, around the whole file, keeps it all or nothing),
+unchanged rows skipped and reported, model validation (the French messages of the fields; the
+posts' date constraint is checked on the row), no diff, writes in bulk. Rows are found by a
+natural key (INSEE code, QPV code, structure name + commune, post code, partner name +
+department), so that importing the same file twice changes nothing. A coordinator may only touch
+rows of her departments: a row elsewhere is an error on the column that places it."""
 
 import datetime
 from collections import Counter
@@ -152,17 +153,17 @@ class ScopedResource(resources.ModelResource):
     records by natural key) before the first row, and the rows are written in bulk by batches of
     BATCH_SIZE, their many-to-many values too (`use_bulk`; the caller's transaction, not a
     savepoint per row, keeps the import all or nothing), and import-export's diffs are not
-    computed (the reports never show them). Model validation runs on each row
-    without the queries it would make for what the lookups already checked: the relations
-    (found by the lookups), the unique fields (the natural key, found by `find_existing`, and
-    never twice in a file)."""
+    computed (the reports never show them). Model validation runs on each row without the
+    queries it would make for what the lookups already checked: the relations (found by the
+    lookups), the unique fields (the natural key, found by `find_existing`, and never twice in a
+    file)."""
 
     key_columns = ()
     trusted_relations = ()  # foreign keys set from the lookups: existing rows
     bulk_update_fields = ()  # the model fields written when a row changes
 
     class Meta:
-        use_transactions = True
+        use_transactions = False  # the caller's transaction spans the whole file
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
