@@ -176,3 +176,19 @@ def test_an_ods_cell_over_the_limit_is_refused_not_cut():
     content = ods_with(row(cell(b"z"), cell(b"w" * (MAX_CELL_CHARS + 1))))
     with pytest.raises(ImportFileError, match=r"La cellule B3 \(ligne 3, colonne 2\) dépasse"):
         read_file("partenaires.ods", content)
+
+
+@pytest.mark.django_db
+def test_the_upload_page_refuses_the_attack_file_with_its_message(client, login_as, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from mediation.enums import Role
+
+    settings.IMPORT_TEMP_DIR = str(tmp_path / "imports")
+    login_as(Role.ADMIN)
+    data = SimpleUploadedFile("partenaires.ods", ods_with(SPACES_BOMB))
+    response = client.post(reverse("imports:upload", args=["partenaires"]), {"file": data})
+    assert response.status_code == 200
+    assert "La cellule A3 (ligne 3, colonne 1) dépasse 5\u202f000 caractères" in response.content.decode()
+    assert not (tmp_path / "imports").exists() or not any((tmp_path / "imports").iterdir())
