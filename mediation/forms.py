@@ -4,11 +4,12 @@ from dsfr.forms import DsfrBaseForm
 
 from . import perms
 from .enums import STRUCTURE_ROLES, TERRITORY_ROLES, Role
+from .idempotency import SubmissionKeyFormMixin
 from .models import Department, Post, Region, Structure, User
 from .text import NameField
 
 
-class InvitationForm(DsfrBaseForm):
+class InvitationForm(SubmissionKeyFormMixin, DsfrBaseForm):
     """Whom to invite, with which role and scope. Choices are limited to the inviter's scope
     and checked again in clean(): a tampered form cannot widen anybody's rights."""
 

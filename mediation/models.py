@@ -485,6 +485,8 @@ class Invitation(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="compte créé"
     )
+    # Drawn when the form is shown: the same form sent twice records one invitation.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = InvitationQuerySet.as_manager()
 

@@ -36,9 +36,11 @@ def invite(
     post=None,
     region=None,
     departments=(),
+    submission_key=None,
 ) -> tuple[Invitation, str]:
     """Record an invitation and e-mail its link once the transaction commits. Returns the
-    invitation and the link (the token is not stored, only its digest)."""
+    invitation and the link (the token is not stored, only its digest). A `submission_key`
+    already used refuses the insert (IntegrityError): no second invitation, no second e-mail."""
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email.lower(),
@@ -51,6 +53,7 @@ def invite(
         invited_by=by,
         token_digest=token_digest(token),
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+        submission_key=submission_key,
     )
     invitation.departments.set(departments)
     link = base_url.rstrip("/") + reverse("invitation_accept", kwargs={"token": token})

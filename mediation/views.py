@@ -15,6 +15,7 @@ from . import perms, services
 from .access import authenticated, for_roles, public
 from .enums import Role
 from .forms import AcceptInvitationForm, InvitationForm
+from .idempotency import save_once
 from .models import Department, Invitation, Membership, Post, PostHolding, User
 
 # Longest id accepted from a query string (a 64-bit integer has 19 digits).
@@ -162,19 +163,30 @@ def invitation_create(request):
     form = InvitationForm(request.POST or None, inviter=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        invitation, _link = services.invite(
-            by=request.user,
-            base_url=request.build_absolute_uri("/"),
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            role=data["role"],
-            structure=data.get("structure"),
-            post=data.get("post"),
-            region=data.get("region"),
-            departments=data.get("departments") or [],
-        )
-        messages.success(request, f"Invitation envoyée à {invitation.email}.")
+
+        def invite(key):
+            invitation, _link = services.invite(
+                by=request.user,
+                base_url=request.build_absolute_uri("/"),
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                structure=data.get("structure"),
+                post=data.get("post"),
+                region=data.get("region"),
+                departments=data.get("departments") or [],
+                submission_key=key,
+            )
+            return invitation
+
+        invitation, sent = save_once(Invitation.objects.for_user(request.user), form.submission_key, invite)
+        if sent:
+            messages.success(request, f"Invitation envoyée à {invitation.email}.")
+        else:
+            messages.info(
+                request, f"L'invitation de {invitation.email} était déjà envoyée (formulaire envoyé deux fois)."
+            )
         return redirect("mediation:invitation_list")
     return render(request, "mediation/invitation_form.html", {"form": form, "account": account})
 
