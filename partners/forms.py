@@ -9,6 +9,7 @@ from dsfr.forms import DsfrBaseForm
 
 from accompaniments.models import search_key
 from mediation.enums import Vocabulary
+from mediation.idempotency import SubmissionKeyFormMixin
 from mediation.models import Commune, Department, Post, PostHolding, Qpv, VocabularyItem
 from mediation.text import NameField
 from mediation.versioning import VersionedModelFormMixin
@@ -130,7 +131,7 @@ class SubmissionKeyMixin(forms.Form):
 # ---------------------------------------------------------------- directory
 
 
-class PartnerForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
+class PartnerForm(SubmissionKeyFormMixin, VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
     website = forms.URLField(
         label="Site internet",
         max_length=300,

@@ -258,6 +258,8 @@ class Partner(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("ajouté le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
+    # Drawn when the form is shown: the same form sent twice adds one partner.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = PartnerQuerySet.as_manager()
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accompaniments.models import Sheet
 from mediation.access import for_roles
 from mediation.enums import Role
+from mediation.idempotency import save_once, saved_under
 from mediation.versioning import StaleEdit
 
 from .forms import MediatorPartnerForm, OrientationForm, OrientationOutcomeForm, PartnerFilterForm, PartnerForm
@@ -24,6 +25,7 @@ DIRECTORY_READERS = (Role.MEDIATOR, Role.STRUCTURE_MANAGER, Role.COORDINATOR, Ro
 DIRECTORY_EDITORS = (Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 STALE_SAVE_MESSAGE = "Ces informations ont été modifiées entre-temps : rechargez la page et saisissez à nouveau."
 PAGE_SIZE = 50
+PARTNER_ALREADY_ADDED = "Ce partenaire était déjà ajouté au répertoire (formulaire envoyé deux fois)."
 # Directory searches kept in the session, so that the typed text never travels in a URL.
 SEARCHES_SESSION_KEY = "partner_searches"
 SEARCH_PARAM = "recherche"
@@ -151,14 +153,28 @@ def partner_detail(request, pk):
 @for_roles(*DIRECTORY_EDITORS)
 def partner_create(request):
     form = PartnerForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        partner = form.save(commit=False)
-        partner.created_by = request.user
-        partner.save()
-        form.save_m2m()
-        messages.success(request, f"« {partner.name} » est ajouté au répertoire du département.")
-        return redirect("partners:partner_detail", pk=partner.pk)
+    if request.method == "POST":
+        valid, partners = form.is_valid(), Partner.objects.for_user(request.user)
+        # This same form sent again: its partner, whose name the form now finds "close", is the one it added.
+        if saved := saved_under(partners, form.submission_key):
+            messages.info(request, PARTNER_ALREADY_ADDED)
+            return redirect("partners:partner_detail", pk=saved.pk)
+        if valid:
+            partner, added = save_once(partners, form.submission_key, lambda key: _add_partner(form, request.user, key))
+            if added:
+                messages.success(request, f"« {partner.name} » est ajouté au répertoire du département.")
+            else:
+                messages.info(request, PARTNER_ALREADY_ADDED)
+            return redirect("partners:partner_detail", pk=partner.pk)
     return render(request, "partners/partner_form.html", {"form": form})
+
+
+def _add_partner(form, author, key):
+    partner = form.save(commit=False)
+    partner.created_by, partner.submission_key = author, key
+    partner.save()
+    form.save_m2m()
+    return partner
 
 
 @for_roles(*DIRECTORY_EDITORS)
