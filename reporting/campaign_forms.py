@@ -14,6 +14,7 @@ from dsfr.widgets import InlineCheckboxSelectMultiple, InlineRadioSelect
 
 from mediation import perms
 from mediation.enums import Role, Vocabulary
+from mediation.idempotency import SubmissionKeyFormMixin
 from mediation.models import Department, Region, VocabularyItem
 from mediation.versioning import VersionedModelFormMixin
 
@@ -27,7 +28,7 @@ MAX_TEXT = 5_000
 YES_NO = [(True, "Oui"), (False, "Non")]
 
 
-class CampaignForm(DsfrBaseForm):
+class CampaignForm(SubmissionKeyFormMixin, DsfrBaseForm):
     """Open a campaign over the coordinator's own territory: the region, or some departments."""
 
     year = forms.IntegerField(

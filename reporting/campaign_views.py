@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from mediation import perms
 from mediation.access import for_roles
 from mediation.enums import Role
+from mediation.idempotency import save_once, saved_under
 from mediation.middleware import restore_preserved_post
 from mediation.models import Department
 from mediation.versioning import StaleEdit
@@ -108,19 +109,20 @@ def campaign_list(request):
 @for_roles(*COORDINATION)
 def campaign_create(request):
     form = CampaignForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            campaign = campaigns.open_campaign(
-                by=request.user,
-                year=data["year"],
-                deadline=data["deadline"],
-                region=data.get("region"),
-                departments=data["departments"],
-            )
-        except campaigns.CampaignError as error:
-            form.add_error(None, str(error))
-        else:
+    if request.method == "POST":
+        in_scope, campaign, opened = Campaign.objects.for_user(request.user), None, False
+        if form.is_valid():
+            try:
+                campaign, opened = save_once(in_scope, form.submission_key, lambda key: _open(request, form, key))
+            except campaigns.CampaignError as error:
+                form.add_error(None, str(error))
+        # The campaign refusing this form as overlapping may be the one this very form opened: sent
+        # twice, or at the same moment (the second waited for the first's lock on the departments).
+        campaign = campaign or saved_under(in_scope, form.submission_key)
+        if campaign is not None and not opened:
+            messages.info(request, "Cette campagne était déjà ouverte (formulaire envoyé deux fois).")
+            return redirect("campaigns:campaign_detail", pk=campaign.pk)
+        if campaign is not None:
             count = campaign.bilans.count()
             messages.success(
                 request,
@@ -132,6 +134,18 @@ def campaign_create(request):
         request,
         "reporting/campaign_form.html",
         {"form": form, "breadcrumb_data": breadcrumb("Ouvrir une campagne", campaigns_link())},
+    )
+
+
+def _open(request, form, key):
+    data = form.cleaned_data
+    return campaigns.open_campaign(
+        by=request.user,
+        year=data["year"],
+        deadline=data["deadline"],
+        region=data.get("region"),
+        departments=data["departments"],
+        submission_key=key,
     )
 
 

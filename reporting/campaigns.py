@@ -119,8 +119,9 @@ def usable_by_rule(days_held, year):
 
 
 @transaction.atomic
-def open_campaign(*, by, year, deadline, region=None, departments=()):
-    """Open the campaign of `year` and create, pre-filled, the bilan of every expected mediator."""
+def open_campaign(*, by, year, deadline, region=None, departments=(), submission_key=None):
+    """Open the campaign of `year` and create, pre-filled, the bilan of every expected mediator.
+    The `submission_key` of the form is unique: the same form cannot open a second campaign."""
     department_ids = scope_department_ids(region=region, departments=departments)
     if not department_ids:
         raise CampaignError("Choisissez la région ou au moins un département.")
@@ -129,7 +130,9 @@ def open_campaign(*, by, year, deadline, region=None, departments=()):
     message = overlap_message(year, department_ids)
     if message:
         raise CampaignError(message)
-    campaign = Campaign.objects.create(year=year, region=region, deadline=deadline, opened_by=by)
+    campaign = Campaign.objects.create(
+        year=year, region=region, deadline=deadline, opened_by=by, submission_key=submission_key
+    )
     if region is None:
         campaign.departments.set(departments)
     add_missing_bilans(campaign)

@@ -100,6 +100,8 @@ class Campaign(models.Model):
     )
     opened_at = models.DateTimeField("ouverte le", default=timezone.now)
     reminder_sent_at = models.DateTimeField("dernière relance le", null=True, blank=True)
+    # Drawn when the form is shown: the same form sent twice opens one campaign.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     objects = CampaignQuerySet.as_manager()
 
