@@ -268,7 +268,9 @@ class PartnerChoiceField(forms.ModelChoiceField):
         return f"{partner.name} ({partner.get_partner_type_display()}){place}"
 
 
-class MediatorPartnerForm(VersionedModelFormMixin, MediatorPostMixin, DsfrBaseForm, forms.ModelForm):
+class MediatorPartnerForm(
+    SubmissionKeyFormMixin, VersionedModelFormMixin, MediatorPostMixin, DsfrBaseForm, forms.ModelForm
+):
     partner = PartnerChoiceField(label="Partenaire", queryset=Partner.objects.none())
 
     class Meta:

@@ -307,6 +307,9 @@ class MediatorPartner(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("ajouté le", auto_now_add=True)
 
+    # Drawn when the form is shown: the same form sent twice adds the partner once, and lands on the list.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
     objects = MediatorPartnerQuerySet.as_manager()
 
     class Meta:

@@ -25,6 +25,7 @@ DIRECTORY_READERS = (Role.MEDIATOR, Role.STRUCTURE_MANAGER, Role.COORDINATOR, Ro
 DIRECTORY_EDITORS = (Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 STALE_SAVE_MESSAGE = "Ces informations ont été modifiées entre-temps : rechargez la page et saisissez à nouveau."
 PAGE_SIZE = 50
+ALREADY_MINE = "Ce partenaire est déjà dans vos partenaires."
 PARTNER_ALREADY_ADDED = "Ce partenaire était déjà ajouté au répertoire (formulaire envoyé deux fois)."
 # Directory searches kept in the session, so that the typed text never travels in a URL.
 SEARCHES_SESSION_KEY = "partner_searches"
@@ -207,19 +208,33 @@ def my_partner_add(request):
     if request.GET.get("partenaire"):
         initial["partner"] = parse_pk(request.GET["partenaire"])
     form = MediatorPartnerForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        partnership = form.save(commit=False)
-        partnership.mediator = request.user
-        try:
-            with transaction.atomic():
-                partnership.save()
-        except IntegrityError:
-            messages.info(request, "Ce partenaire est déjà dans vos partenaires.")
+    if request.method == "POST":
+        valid, mine = form.is_valid(), MediatorPartner.objects.for_user(request.user)
+        # This same form sent again: the list no longer offers the partner it added.
+        if saved_under(mine, form.submission_key):
+            messages.info(request, ALREADY_MINE)
             return redirect("partners:my_partners")
-        messages.success(request, f"« {partnership.partner.name} » est ajouté à vos partenaires.")
-        return redirect("partners:my_partners")
+        if valid:
+            try:
+                partnership, added = save_once(
+                    mine, form.submission_key, lambda key: _add_partnership(form, request, key)
+                )
+            except IntegrityError:  # one current partnership per partner, added from another form
+                added = False
+            if added:
+                messages.success(request, f"« {partnership.partner.name} » est ajouté à vos partenaires.")
+            else:
+                messages.info(request, ALREADY_MINE)
+            return redirect("partners:my_partners")
     context = breadcrumb("Ajouter", ("Mes partenaires", reverse("partners:my_partners")))
     return render(request, "partners/my_partner_form.html", {**context, "form": form})
+
+
+def _add_partnership(form, request, key):
+    partnership = form.save(commit=False)
+    partnership.mediator, partnership.submission_key = request.user, key
+    partnership.save()
+    return partnership
 
 
 @for_roles(Role.MEDIATOR)
