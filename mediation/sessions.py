@@ -50,6 +50,6 @@ class SessionLifetimeMiddleware:
             return response
         if request.user.is_authenticated and not was_authenticated:  # this request logged in
             request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
-        elif was_authenticated and not ended:  # this request logged out
+        elif was_authenticated and not ended and not request.user.is_authenticated:  # this request logged out
             response["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response

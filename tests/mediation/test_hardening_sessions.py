@@ -79,6 +79,13 @@ def test_logout_asks_the_browser_to_forget_the_site(client, mediator):
     assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
 
 
+def test_only_the_logout_tells_the_browser_to_forget_the_site(client, mediator):
+    """A browser obeys the header: on any other page it would drop the session cookie."""
+    log_in(client, mediator)
+    for response in (client.get(HOME), client.post(reverse("account_login"), {})):
+        assert "Clear-Site-Data" not in response
+
+
 def test_a_password_change_ends_the_other_sessions_of_the_account(mediator):
     here, elsewhere = Client(), Client()
     log_in(here, mediator)
