@@ -57,3 +57,28 @@ def test_an_altered_key_is_explained_and_the_form_shown_again_can_be_sent(client
     fresh = hidden_value(response.content.decode(), "submission_key")
     assert client.post(CREATE, {**body, "submission_key": fresh}).status_code == 302
     assert Invitation.objects.get().email == "nouvelle@exemple.fr"
+
+
+@pytest.mark.django_db
+def test_a_key_of_another_coordinator_s_invitation_neither_shows_it_nor_blocks_the_form(
+    client, login_as, django_capture_on_commit_callbacks
+):
+    other = make_user(Role.COORDINATOR)
+    key = "0b0f4a52-8c1e-4e55-9d57-3c5bbd1f2a10"
+    Invitation.objects.create(
+        email="autre@exemple.fr",
+        role=Role.READER,
+        invited_by=other,
+        token_digest="x" * 64,
+        expires_at="2100-01-01T00:00:00Z",
+        submission_key=key,
+    )
+    login_as(Role.COORDINATOR)
+    body = {"email": "nouvelle@exemple.fr", "role": Role.MEDIATOR, "structure": StructureFactory().pk}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CREATE, {**body, "submission_key": key}, follow=True)
+
+    assert "Invitation envoyée à nouvelle@exemple.fr" in response.content.decode()
+    assert "autre@exemple.fr" not in response.content.decode()
+    assert [message.to for message in mail.outbox] == [["nouvelle@exemple.fr"]]
