@@ -196,13 +196,13 @@ def count_years(scope, years, vocabularies):
 
 
 def sheet_blocks(scope, years):
-    """The secrecy blocks of the sheet tables over the scope's whole regions: the contributors
-    of a (department, post type) pair are, each year, the mediators with a sheet opened in it or
-    a request opened in it (on a sheet of any year). Two queries whatever the volume."""
+    """{year: secrecy blocks of the sheet tables} over the scope's whole regions, each year cut
+    from its own contributors only (the mediators with a sheet opened in it or a request opened
+    in it, on a sheet of any year), so that a year's figures are grouped alike on every page
+    that shows them. Two queries whatever the volume and the number of years."""
     regions = Department.objects.filter(pk__in=scope.department_ids).values("region")
     departments = list(Department.objects.filter(region__in=regions).only("pk", "territory_id", "region_id"))
-    position = {year: i for i, year in enumerate(years)}
-    contributors = {}
+    contributors = {year: {} for year in years}
     start, end = datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31)
     sources = (
         Sheet.objects.filter(opened_on__gte=start, opened_on__lte=end, post__department__region__in=regions)
@@ -216,9 +216,9 @@ def sheet_blocks(scope, years):
     )
     for rows in sources:
         for department_id, post_type, mediator_id, year in rows.order_by().distinct():
-            per_year = contributors.setdefault((department_id, post_type), tuple(set() for _ in years))
-            per_year[position[year]].add(mediator_id)
-    return secrecy.cut(departments, contributors)
+            if year in contributors:
+                contributors[year].setdefault((department_id, post_type), set()).add(mediator_id)
+    return {year: secrecy.cut(departments, of_year) for year, of_year in contributors.items()}
 
 
 def compute_activity(scope, departments=None, vocabularies=None):

@@ -147,7 +147,7 @@ def bilan_blocks(scope):
     for department_id, post_type, pk in AnnualBilan.objects.filter(
         year=scope.year, department__region__in=regions, usable=True, state=BilanState.VALIDATED
     ).values_list("department_id", "post_type", "pk"):
-        contributors.setdefault((department_id, post_type), (set(),))[0].add(pk)
+        contributors.setdefault((department_id, post_type), set()).add(pk)
     return secrecy.cut(list(region_departments), contributors)
 
 

@@ -93,23 +93,36 @@ def _compute_bilan(scope):
     # The sheets of N and of N−1, laid out over the same columns so that they can sit together.
     both = count_years(scope, (before.year, scope.year), vocabularies)
     counts, previous_counts = both[scope.year], both[before.year]
-    notices, withheld = [], False
+    notices, withheld, shown_before = [], False, None
     if scope.protected:
-        # Readers: rows that cover whole secrecy blocks in both years, or nothing at all.
-        units = secrecy.row_units(departments, sheet_blocks(scope, (before.year, scope.year)), scope.post_type)
+        # Readers: rows that cover whole secrecy blocks of year N, or nothing at all; a row's
+        # figures of N−1 only where it covers whole blocks of N−1 too (secrecy.py).
+        blocks = sheet_blocks(scope, (before.year, scope.year))
+        units = secrecy.row_units(departments, blocks[scope.year], scope.post_type)
         withheld = units is None
         if withheld:
             units = []
             notices.append(secrecy.WITHHELD_NOTICE)
         else:
             notices += secrecy.merge_notices(units, departments)
+            shown_before = secrecy.rows_shown(units, blocks[before.year], scope.post_type)
         counts, previous_counts = (secrecy.merged_counts(c, units) for c in (counts, previous_counts))
         departments_shown = units
     else:
         departments_shown = departments
     has_previous = any(row.get("n") for row in previous_counts.by_department.values())
+    previous_note = ""
+    if scope.protected and not withheld and has_previous:
+        if shown_before is None:
+            has_previous = False
+            notices.append(secrecy.previous_withheld_notice(before.year))
+        elif not all(shown_before):
+            previous_note = secrecy.previous_rows_note(before.year)
+            notices.append(previous_note)
     activity = build_activity(counts, departments_shown, vocabularies, (previous_counts,) if has_previous else ())
     previous = build_activity(previous_counts, departments_shown, vocabularies, (counts,)) if has_previous else None
+    if previous_note:
+        previous = secrecy.withhold_rows(previous, departments_shown, shown_before)
 
     annual = compute_annual(scope, departments)
     previous_annual = compute_annual(before, departments, with_answers=False)
@@ -127,7 +140,7 @@ def _compute_bilan(scope):
         scope=scope,
         computed_at=timezone.now(),
         register=compare_register(register, previous_register, register_day(before.year)),
-        activity=compare_activity(activity, previous, before.year),
+        activity=compare_activity(activity, previous, before.year, previous_note),
         previous=previous,
         annual=compare_annual(annual, previous_annual, before.year),
         summary=summary,

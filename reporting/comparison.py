@@ -11,9 +11,11 @@ import dataclasses
 from .tables import Row, change, percent
 
 
-def compare_activity(activity, previous, year):
+def compare_activity(activity, previous, year, note=""):
     """The sheet tables of `activity` with those of `previous` (year `year`) beside them. Both
-    must have been built with each other's counts, so that their columns are the same."""
+    must have been built with each other's counts, so that their columns are the same. A row
+    of `previous` withheld (None) leaves its N−1 cells and evolution empty; `note` then says why
+    under the tables that show them."""
     if previous is None:
         return activity
     replace = dataclasses.replace
@@ -29,6 +31,7 @@ def compare_activity(activity, previous, year):
             previous=previous.volume.total.sheets,
             change=change(activity.volume.total.sheets, previous.volume.total.sheets),
         ),
+        note=_noted(activity.volume.note, note),
     )
     age = replace(
         activity.age,
@@ -37,6 +40,7 @@ def compare_activity(activity, previous, year):
             replace(row, previous=before.mean) for row, before in zip(activity.age.rows, previous.age.rows, strict=True)
         ),
         total=replace(activity.age.total, previous=previous.age.total.mean),
+        note=_noted(activity.age.note, note),
     )
     tables = {"volume": volume, "age": age}
     for key in ("sex", "qpv", "resources", "came_via"):
@@ -91,6 +95,10 @@ def compare_register(register, previous_total, day):
     if previous_total is None or not previous_total.posts:
         return register
     return dataclasses.replace(register, previous=dataclasses.replace(previous_total, label=f"Total au {day:%d/%m/%Y}"))
+
+
+def _noted(text, note):
+    return f"{text} {note}" if note else text
 
 
 def _renamed(row, label):

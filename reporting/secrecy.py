@@ -1,21 +1,25 @@
 """Statistical secrecy of the published figures: no figure may describe fewer than three
 mediators, nor let one be recomputed from the others.
 
-The atoms of a region are its (department, post type) pairs, each with its contributors: the
-mediators whose sheets or requests make a figure (for the sheet tables, each year compared),
-or the annual bilans (one per post) for Annexe 1. The atoms are cut once per region into blocks
-that each have no contributor or at least MIN_CONTRIBUTORS, each year:
+The atoms of a region are its (department, post type) pairs, each with its contributors in a
+year: the mediators whose sheets or requests of the year make a figure, or the year's annual
+bilans (one per post) for Annexe 1. Each year's atoms are cut once per region, from that
+year's contributors only, into blocks that each have no contributor or at least
+MIN_CONTRIBUTORS:
 
 1. a department keeps one block per post type when each type is safe, or else is one block;
 2. the departments still too small in a territoire are one block, or else the whole territoire;
 3. the territoires still too small are one block, or else the whole region (which, if still too
    small, publishes nothing).
 
-A figure is published only if it covers whole blocks. Every figure a user can open (any
-scope of the region, any post type, the columns and totals of one page) is then a sum of
-whole blocks, and no sum or difference of them isolates less than a block: a masked figure
-cannot be recomputed, on a page or across pages. The cut is the same whatever page is asked
-for, since it depends on the region's figures only."""
+A figure of a year is published only if it covers whole blocks of that year. Every figure of
+the year a user can open (any scope of the region, any post type, the columns and totals of
+one page, the year's own page or the "year before" column of the next year's page) is then a
+sum of whole blocks of that year, and no sum or difference of them isolates less than a block:
+a masked figure cannot be recomputed, on a page or across pages. The cut is the same whatever
+page is asked for, since it depends on the region's figures of the year only. A page of year N
+lays its rows out on the blocks of N; a row shows its figures of N−1 only where it also covers
+whole blocks of N−1."""
 
 import dataclasses
 from dataclasses import dataclass
@@ -26,14 +30,13 @@ MIN_CONTRIBUTORS = 3
 POST_TYPES = tuple(PostType.values)
 
 
-def _sizes(atoms, contributors):
-    """Per year, the number of distinct contributors of `atoms`."""
-    years = max((len(v) for v in contributors.values()), default=1)
-    return tuple(len(set().union(*(contributors.get(a, ((),) * years)[y] for a in atoms))) for y in range(years))
+def _size(atoms, contributors):
+    """The number of distinct contributors of `atoms`."""
+    return len(set().union(*(contributors.get(a, ()) for a in atoms)))
 
 
-def _safe(sizes):
-    return all(n == 0 or n >= MIN_CONTRIBUTORS for n in sizes)
+def _safe(size):
+    return size == 0 or size >= MIN_CONTRIBUTORS
 
 
 @dataclass(frozen=True)
@@ -61,12 +64,12 @@ def atoms(department_ids, post_type=""):
 
 def cut(departments, contributors):
     """Blocks of the atoms of `departments` (every department of the regions concerned, with
-    `territory_id` and `region_id`), `contributors` mapping an atom to a tuple (one per year)
-    of sets of contributor ids."""
+    `territory_id` and `region_id`), `contributors` mapping an atom to the set of its
+    contributor ids in one year."""
     blocks = []
 
-    def sizes(group):
-        return _sizes(group, contributors)
+    def size(group):
+        return _size(group, contributors)
 
     by_region = {}
     for dep in departments:
@@ -77,21 +80,21 @@ def cut(departments, contributors):
             territory_blocks, pending = [], set()
             for dep in members:
                 own = [atoms((dep.pk,), t) for t in POST_TYPES]
-                if all(_safe(sizes(a)) for a in own):
+                if all(_safe(size(a)) for a in own):
                     territory_blocks += own
-                elif _safe(sizes(atoms((dep.pk,)))):
+                elif _safe(size(atoms((dep.pk,)))):
                     territory_blocks.append(atoms((dep.pk,)))
                 else:
                     pending |= atoms((dep.pk,))
-            if pending and not _safe(sizes(pending)):
+            if pending and not _safe(size(pending)):
                 # The small departments together are still too small: the whole territoire.
                 pending = atoms([d.pk for d in members])
                 territory_blocks = []
-            if pending and not _safe(sizes(pending)):
+            if pending and not _safe(size(pending)):
                 region_pending |= pending
             else:
                 region_blocks += territory_blocks + ([pending] if pending else [])
-        if region_pending and not _safe(sizes(region_pending)):
+        if region_pending and not _safe(size(region_pending)):
             region_pending = atoms([d.pk for members in territories.values() for d in members])
             region_blocks = []
         if region_pending:
@@ -101,10 +104,10 @@ def cut(departments, contributors):
     block_of, atoms_of, small = {}, [], set()
     for block in blocks:
         index = len(atoms_of)
-        counted = frozenset(a for a in block if any(sizes((a,))))
+        counted = frozenset(a for a in block if size((a,)))
         atoms_of.append(counted)
         block_of.update(dict.fromkeys(counted, index))
-        if not _safe(sizes(block)):
+        if not _safe(size(block)):
             small.add(index)
     return Blocks(block_of=block_of, atoms_of=tuple(atoms_of), small=frozenset(small))
 
@@ -143,6 +146,36 @@ def row_units(departments, blocks, post_type=""):
         # The total and the other rows cover whole blocks: so does their difference.
         units.append(Unit(OTHERS, "Autres départements regroupés", tuple(d.pk for d in leftover)))
     return units
+
+
+def rows_shown(units, blocks, post_type=""):
+    """Which rows laid out on another year's blocks may show their figures of the year cut into
+    `blocks`: those covering whole blocks of it. None when their total may not be shown."""
+    if not blocks.publishable(atoms([pk for unit in units for pk in unit.department_ids], post_type)):
+        return None
+    return tuple(blocks.publishable(atoms(unit.department_ids, post_type)) for unit in units)
+
+
+def withhold_rows(activity, units, shown):
+    """The sheet tables (activity.Activity) with the figures of each row not `shown` withheld:
+    None in every cell, the row named without its number of mediators. Totals are kept."""
+    tables = {}
+    for table in activity.tables:
+        rows = tuple(
+            row if keep else _withheld(row, unit.name) for row, unit, keep in zip(table.rows, units, shown, strict=True)
+        )
+        tables[table.key] = dataclasses.replace(table, rows=rows)
+    return dataclasses.replace(activity, **tables)
+
+
+def _withheld(row, label):
+    values = {}
+    for field in dataclasses.fields(row):
+        if field.name == "cells":
+            values["cells"] = tuple(dataclasses.replace(cell, count=None, percent=None) for cell in row.cells)
+        elif field.name != "label":
+            values[field.name] = None
+    return dataclasses.replace(row, label=label, **values)
 
 
 def merged_counts(counts, units):
@@ -195,6 +228,25 @@ WITHHELD_NOTICE = (
     f"{MIN_CONTRIBUTORS} médiateurs, ou permettraient de retrouver par différence les chiffres de moins de "
     f"{MIN_CONTRIBUTORS} médiateurs. Choisissez un territoire plus large ou tous les types de poste."
 )
+
+
+def previous_withheld_notice(year):
+    return (
+        f"Les chiffres de {year} des tableaux des fiches ne sont pas diffusés pour ce choix : ils sont regroupés "
+        f"comme dans le bilan {year}, et ce choix n'y couvre pas un groupe entier (il décrirait moins de "
+        f"{MIN_CONTRIBUTORS} médiateurs, ou permettrait de les retrouver par différence). Consultez le bilan {year} "
+        "ou un territoire plus large."
+    )
+
+
+def previous_rows_note(year):
+    return (
+        f"« — » en {year} : chiffre non diffusé (secret statistique). Les chiffres de {year} sont regroupés comme "
+        f"dans le bilan {year} ; cette ligne n'y couvre pas un groupe entier : elle décrirait moins de "
+        f"{MIN_CONTRIBUTORS} médiateurs, ou permettrait de les retrouver par différence."
+    )
+
+
 ANNUAL_WITHHELD_NOTICE = (
     f"Les listes de réponses et les réponses aux questions ouvertes des bilans annuels ne sont pas diffusées "
     f"pour ce choix : elles décriraient moins de {MIN_CONTRIBUTORS} médiateurs."
