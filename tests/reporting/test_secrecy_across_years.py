@@ -201,6 +201,8 @@ def test_a_row_of_n_that_year_n_1_grouped_otherwise_shows_its_n_1_figures_as_wit
     before = by_name(document["previous_year"]["volume"]["rows"])
     assert {key: value for key, value in before["Oise"].items() if value is not None} == {"label": "Oise"}
     assert by_name(document["previous_year"]["age"]["rows"])["Oise"]["mean"] is None
+    sex = by_name(document["previous_year"]["sex"]["rows"])["Oise"]
+    assert sex["total"] is None and {cell["count"] for cell in sex["cells"]} == {None}
     oise = next(line for line in csv.splitlines() if line.startswith("Oise"))
     assert oise.endswith(";;")  # no N−1 sheets, no evolution
     note = f"« — » en {YEAR - 1}"
