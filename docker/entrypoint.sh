@@ -1,5 +1,6 @@
 #!/bin/sh
-# Wait for the database, apply migrations, then serve with gunicorn.
+# Wait for the database, apply migrations, then serve with gunicorn. The access log is the
+# application's (mediation/request_id.py: JSON, request id, no query string), not gunicorn's.
 # Given a command instead (docker compose run --rm web python manage.py <command>), wait for the
 # database and run it, without migrating.
 set -eu
@@ -34,5 +35,4 @@ python manage.py migrate --noinput
 exec gunicorn mediation.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
     --workers "${GUNICORN_WORKERS:-3}" \
-    --timeout "${GUNICORN_TIMEOUT:-180}" \
-    --access-logfile -
+    --timeout "${GUNICORN_TIMEOUT:-180}"
