@@ -1,11 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 
+from . import operations
 from .models import (
     AccountEvent,
     Commune,
     Department,
+    Heartbeat,
     Invitation,
+    JobRun,
     Membership,
     Post,
     PostHolding,
@@ -141,3 +145,46 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    """What the daily jobs did (mediation.operations), for reading only; a warning names each
+    job without a successful run in the last 48 hours."""
+
+    list_display = ["job", "started_at", "finished_at", "succeeded", "counts", "error"]
+    list_filter = ["job", "succeeded"]
+    date_hierarchy = "started_at"
+    fields = list_display
+    readonly_fields = fields
+
+    def changelist_view(self, request, extra_context=None):
+        for job, last_success in operations.overdue_jobs():
+            since = (
+                f"dernier passage réussi le {timezone.localtime(last_success):%d/%m/%Y à %H:%M}"
+                if last_success
+                else "aucun passage réussi enregistré"
+            )
+            self.message_user(
+                request,
+                f"La tâche « {job.label} » ({job.name}) n'a pas réussi depuis plus de 48 heures ({since}) : "
+                "vérifiez que le planificateur tourne (docs/exploitation.md).",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ["name", "beaten_at"]

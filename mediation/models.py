@@ -550,3 +550,43 @@ class AccountEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} n° {self.pk}"
+
+
+# ---------------------------------------------------------------- operations (mediation.operations)
+
+
+class Heartbeat(models.Model):
+    """When a long-running process (the worker, the scheduler) last said it was alive; read by
+    the health endpoint. One row per process name, overwritten at each beat."""
+
+    name = models.CharField("processus", max_length=40, unique=True)
+    beaten_at = models.DateTimeField("dernier signe de vie")
+
+    class Meta:
+        verbose_name = "signe de vie"
+        verbose_name_plural = "signes de vie"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class JobRun(models.Model):
+    """One run of a daily job: when, what it did (counts), whether it failed. The error is
+    summarised by its kind and our own message only, never personal data."""
+
+    job = models.CharField("tâche", max_length=60)
+    started_at = models.DateTimeField("commencée le")
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    succeeded = models.BooleanField("réussie", default=False)
+    counts = models.JSONField("résultat (nombres)", default=dict, blank=True)
+    error = models.CharField("erreur", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "passage de tâche quotidienne"
+        verbose_name_plural = "passages des tâches quotidiennes"
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["job", "-started_at"], name="job_run_latest")]
+
+    def __str__(self):
+        return f"{self.job} du {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"

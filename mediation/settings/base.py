@@ -192,6 +192,15 @@ CSRF_FAILURE_VIEW = "mediation.views.csrf_failure"
 AUDIT_LOG_RETENTION_MONTHS = int(os.environ.get("AUDIT_LOG_RETENTION_MONTHS", "12"))
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
+# Operations (docs/exploitation.md): the daily jobs run at this hour (Europe/Paris) from
+# `run_scheduler`; the health endpoint /sante/ says unhealthy when the worker or the scheduler
+# has not beaten for HEALTH_MAX_SILENCE seconds, and gives its detail to administrators and to
+# callers sending HEALTH_TOKEN in the X-Health-Token header (no token: administrators only).
+DAILY_JOBS_HOUR = int(os.environ.get("DAILY_JOBS_HOUR", "3"))
+SCHEDULER_BEAT_SECONDS = int(os.environ.get("SCHEDULER_BEAT_SECONDS", "60"))
+HEALTH_MAX_SILENCE = int(os.environ.get("HEALTH_MAX_SILENCE", "300"))
+HEALTH_TOKEN = os.environ.get("HEALTH_TOKEN", "")
+
 # Personal data: a person without any activity (sheet opened, contact, request opened or
 # closed) for RETENTION_MONTHS is anonymised by `apply_retention`, once the structure's managers
 # were warned RETENTION_WARNING_DAYS before (docs/donnees-personnelles.md).
