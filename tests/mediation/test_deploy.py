@@ -25,6 +25,8 @@ def run_manage(tmp_path, *args, settings_module="mediation.settings.prod", **env
         "SECRET_KEY": secrets.token_urlsafe(64),
         "DEBUG": "0",
         "ALLOWED_HOSTS": "mediation.example.fr",
+        "SITE_URL": "https://mediation.example.fr",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         **env_overrides,
     }
     return subprocess.run(  # noqa: S603 (our own manage.py)
@@ -64,6 +66,34 @@ def test_the_check_fails_when_a_protection_is_off(tmp_path):
     assert result.returncode != 0
     for override, warning in WEAKENED.items():
         assert warning in result.stderr, f"{override!r} went unnoticed"
+
+
+# One unsafe value of the environment, and the error the deployment check must then give.
+UNSAFE_ENVIRONMENT = {
+    "console e-mail": ({"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "mediation.E001"),
+    "locmem e-mail": ({"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}, "mediation.E001"),
+    "dummy e-mail": ({"EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}, "mediation.E001"),
+    "compose's default database password": (
+        {"DATABASE_URL": "postgres://mediation:mediation@db:5432/mediation"},
+        "mediation.E002",
+    ),
+    "no SITE_URL": ({"SITE_URL": ""}, "mediation.E003"),
+    "a SITE_URL without its scheme": ({"SITE_URL": "mediation.example.fr"}, "mediation.E003"),
+}
+
+
+@pytest.mark.parametrize("unsafe", UNSAFE_ENVIRONMENT.values(), ids=UNSAFE_ENVIRONMENT.keys())
+def test_production_refuses_to_start_with_an_unsafe_setting(tmp_path, unsafe):
+    env, error = unsafe
+    # Errors stop the check whatever the fail level: the entrypoint runs it before serving.
+    result = run_manage(tmp_path, "check", "--deploy", **env)
+    assert result.returncode != 0
+    assert error in result.stderr
+
+
+def test_production_starts_with_a_real_database_password(tmp_path):
+    result = run_manage(tmp_path, *CHECK, DATABASE_URL="postgres://mediation:Xk2-long-random@db:5432/mediation")
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
