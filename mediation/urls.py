@@ -6,7 +6,7 @@ from allauth.mfa import urls as mfa_urls
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from . import views
+from . import health, views
 from .access import ADMIN_SITE, AUTHENTICATED, declare_included
 
 admin.site.login = secure_admin_login(admin.site.login)
@@ -51,6 +51,7 @@ core_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sante/", health.health, name="health"),
     path("compte/", include(account_patterns)),
     path("compte/securite/", include(declare_included(mfa_urls.urlpatterns, AUTHENTICATED))),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
