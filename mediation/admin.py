@@ -11,6 +11,7 @@ from .models import (
     Invitation,
     JobRun,
     Membership,
+    OutgoingEmail,
     Post,
     PostHolding,
     Qpv,
@@ -20,6 +21,7 @@ from .models import (
     User,
     VocabularyItem,
 )
+from .tasks import retry_failed_emails
 
 
 class MembershipInline(admin.StackedInline):
@@ -188,3 +190,31 @@ class JobRunAdmin(ReadOnlyAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["name", "beaten_at"]
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The queued e-mails, for reading only: recipients, kind, dates and error, never the content.
+    Those that failed for good (the default filter of the menu link) can be sent again."""
+
+    list_display = ["created_at", "kind", "recipients", "status", "attempts", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["recipients"]
+    date_hierarchy = "created_at"
+    fields = ["kind", "recipients", "status", "created_at", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Renvoyer les e-mails en échec définitif sélectionnés", permissions=["view"])
+    def retry(self, request, queryset):
+        count = retry_failed_emails(queryset)
+        self.message_user(request, f"{count} e-mail(s) remis dans la file d'envoi.", messages.SUCCESS)

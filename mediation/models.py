@@ -590,3 +590,40 @@ class JobRun(models.Model):
 
     def __str__(self):
         return f"{self.job} du {timezone.localtime(self.started_at):%d/%m/%Y %H:%M}"
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(status=OutgoingEmail.Status.FAILED)
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail queued by `mediation.mail.QueuedEmailBackend`, sent by the worker
+    (`mediation.tasks.deliver_email`) with retries. Its content (`payload`) is kept only until it
+    is sent, then erased; the admin shows recipients, kind, dates and the error, never the content."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "À envoyer"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec définitif"
+
+    recipients = models.TextField("destinataires")
+    kind = models.CharField("type", max_length=200)
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    next_attempt_at = models.DateTimeField("prochaine tentative", null=True, blank=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    last_error = models.CharField("dernière erreur", max_length=500, blank=True)
+    payload = models.JSONField("contenu", null=True, blank=True, editable=False)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "e-mail sortant"
+        verbose_name_plural = "e-mails sortants"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="outgoing_email_status")]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipients}"

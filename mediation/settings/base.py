@@ -27,9 +27,6 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-# The site's address (https://…), for the links of e-mails sent outside a request; production
-# refuses to start without it (mediation.checks).
-SITE_URL = os.environ.get("SITE_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,6 +43,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "auditlog",
+    "django_tasks",
+    "django_tasks_db",
     "mediation",
     "accompaniments",
     "partners",
@@ -271,7 +270,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every e-mail is queued (mediation/mail.py) and sent by the worker (`manage.py run_worker`,
+# mediation/tasks.py) with retries, through EMAIL_DELIVERY_BACKEND: the environment's
+# EMAIL_BACKEND, SMTP by default (the console in development, locmem in tests).
+EMAIL_BACKEND = "mediation.mail.QueuedEmailBackend"
+EMAIL_DELIVERY_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# The task queue of the worker: a table of the database (django-tasks-db), no other server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

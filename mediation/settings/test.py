@@ -8,7 +8,11 @@ from .base import TEMPLATES
 SECRET_KEY = "test-only-key-not-for-production-0123456789abcdefghijklmnopq"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The test runner sends e-mails to locmem directly (Django's setup_test_environment); tests of the
+# queue (tests/mediation/test_email_queue.py) switch EMAIL_BACKEND back to it: it delivers to
+# locmem, and its tasks run as soon as they are enqueued unless a test picks the database backend.
+EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
