@@ -25,8 +25,10 @@ RUN groupadd --system --gid 10001 mediation \
     && useradd --system --uid 10001 --gid mediation --home-dir /home/mediation --create-home mediation
 
 WORKDIR /app
+# The runtime lock only (tests and tools are in requirements-dev.txt), every file checked against
+# its hash.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 # Static files are collected into the image; the key only satisfies the settings at build time.

@@ -17,18 +17,30 @@ WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-de
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps run test test-postgres browser-deps test-browser quality check-deploy clean
+# pip-compile options of both locks; `make lock UPGRADE=--upgrade` (or
+# UPGRADE="--upgrade-package django") moves versions, plain `make lock` keeps them.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+UPGRADE ?=
+# pip-audit asks PyPI about each pinned version; unreachable, it fails after AUDIT_TIMEOUT seconds
+# (per request) instead of hanging. AUDIT_FLAGS=--strict also fails on a package it could not look up.
+AUDIT_TIMEOUT ?= 30
+AUDIT_FLAGS ?=
+
+.PHONY: help venv lock system-deps run worker test test-postgres browser-deps test-browser quality audit check-deploy clean
 
 help:
 	@echo "Targets:"
-	@echo "  venv           create $(VENV) with $(PYTHON) and install requirements.txt (again only when it changes)"
+	@echo "  venv           create $(VENV) with $(PYTHON) and install requirements-dev.txt (runtime lock + tools; again when a lock changes)"
+	@echo "  lock           recompile requirements.txt and requirements-dev.txt from their .in files (UPGRADE=--upgrade to move versions)"
 	@echo "  system-deps    install the libraries WeasyPrint needs with apt-get when they are missing"
-	@echo "  run            migrate, load the demo data, serve http://127.0.0.1:8000 (SQLite file db.sqlite3)"
+	@echo "  run            migrate, load the demo data, serve http://127.0.0.1:8000 (SQLite file db.sqlite3) beside the worker"
+	@echo "  worker         only the worker: sends the queued e-mails (printed on the console in development)"
 	@echo "  test           the test suite without the browser tests, on SQLite"
 	@echo "  test-postgres  the same suite on PostgreSQL ($(POSTGRES_URL)), starting the local cluster if needed"
 	@echo "  browser-deps   install Debian's Chromium and fonts with apt-get when $(CHROMIUM) is missing"
 	@echo "  test-browser   the browser tests (pytest -m browser), Chromium driven by Playwright"
-	@echo "  quality        ruff check, ruff format --check, makemigrations --check"
+	@echo "  quality        ruff check, ruff format --check, makemigrations --check, audit"
+	@echo "  audit          pip-audit of the runtime lock requirements.txt (known vulnerabilities)"
 	@echo "  check-deploy   Django's deployment checklist on the production settings"
 	@echo "  clean          remove caches and collected static files (keeps $(VENV) and db.sqlite3)"
 
@@ -37,9 +49,19 @@ venv: $(STAMP)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install -r requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --require-hashes -r requirements-dev.txt
 	touch $@
+
+# The dev lock is compiled against the runtime lock (-c requirements.txt in requirements-dev.in),
+# then starts with -r requirements.txt so that one file installs both.
+lock: venv
+	$(LOCK) $(UPGRADE) -o requirements.txt requirements.in
+	sed -i '1{/^-r requirements.txt$$/d}' requirements-dev.txt
+	$(LOCK) $(UPGRADE) -o requirements-dev.txt requirements-dev.in
+	sed -i '1i -r requirements.txt' requirements-dev.txt
+	$(BIN)/python -m pip install --require-hashes -r requirements-dev.txt
+	touch $(STAMP)
 
 system-deps: venv
 	@if $(BIN)/python -c "import weasyprint" 2>/dev/null; then \
@@ -52,7 +74,12 @@ system-deps: venv
 run: system-deps
 	$(MANAGE) migrate
 	$(MANAGE) seed_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	@# The worker (queued e-mails, printed on the console) runs beside the server and stops with it.
+	$(MANAGE) run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver 127.0.0.1:8000
+
+worker: venv
+	$(MANAGE) run_worker
 
 test: system-deps
 	$(PYTEST) -m "not browser" $(PYTEST_ARGS)
@@ -83,9 +110,15 @@ quality: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+	$(MAKE) --no-print-directory audit
+
+audit: venv
+	$(BIN)/pip-audit --require-hashes --disable-pip --progress-spinner off --timeout $(AUDIT_TIMEOUT) \
+		$(AUDIT_FLAGS) -r requirements.txt
 
 check-deploy: venv
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=mediation.settings.prod DEBUG=0 ALLOWED_HOSTS=mediation.example.fr \
+		SITE_URL=https://mediation.example.fr EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		$(MANAGE) check --deploy --fail-level WARNING
 

@@ -31,6 +31,9 @@ if [ "$#" -gt 0 ]; then
     exec "$@"
 fi
 
+# Refuse to serve with an unsafe setting (mediation/checks.py, Django's deployment checklist):
+# errors stop here, warnings are printed.
+python manage.py check --deploy --fail-level ERROR
 python manage.py migrate --noinput
 exec gunicorn mediation.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
