@@ -5,6 +5,7 @@ the detail. No session, never cached, a few queries."""
 
 import datetime
 import json
+import socket
 
 import pytest
 from django.db import OperationalError, connection
@@ -101,6 +102,26 @@ def test_an_unreachable_database_makes_it_unavailable(client, alive, monkeypatch
     assert probe.status_code == 503
     assert json.loads(probe.content)["checks"] == {"database": {"ok": False, "detail": "injoignable"}}
     assert "10.0.0.2" not in probe.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_server_that_refuses_connections_makes_it_unavailable(client, settings):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's in-memory test database ignores close(): its connection cannot be made to fail")
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    real = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port))
+    try:
+        response = client.get(URL)
+    finally:
+        connection.close()
+        connection.settings_dict.update(real)
+
+    assert response.status_code == 503
+    assert response.content == b"indisponible"
 
 
 def test_pending_migrations_make_it_unavailable(client, alive, monkeypatch, settings):
