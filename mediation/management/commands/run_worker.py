@@ -51,3 +51,6 @@ class Command(BaseCommand):
                 self.sleep(interval)
         except KeyboardInterrupt:
             self.stdout.write("Travailleur arrêté.")
+        finally:
+            if not once:
+                worker.reset_signals()
