@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -217,6 +217,8 @@ def run_scheduler(*, clock=timezone.now, sleep=time.sleep, iterations=None):
     done = 0
     while iterations is None or done < iterations:
         now = clock()
+        if not connection.in_atomic_block:  # (tests run the loop inside their transaction)
+            close_old_connections()  # as at each request: drop a connection the database closed
         try:
             wake_at = scheduler_iteration(now, clock=clock)
         except DatabaseError:  # database down or not migrated yet: try again at the next beat

@@ -15,6 +15,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,6 +131,27 @@ def test_a_scheduler_down_at_the_hour_catches_up_when_it_comes_back_but_never_ru
     assert JobRun.objects.count() == len(ALL_JOBS)
     drive_scheduler(FakeClock(datetime.datetime(2026, 3, 11, 3, 0, tzinfo=PARIS)), iterations=1)
     assert JobRun.objects.count() == 2 * len(ALL_JOBS)
+
+
+def test_a_scheduler_that_cannot_reach_the_database_tries_again_at_the_next_beat(settings, monkeypatch):
+    settings.SCHEDULER_BEAT_SECONDS = 60
+    settings.SITE_URL = "https://mediation-sante.example.fr"
+    real_beat, failures = operations.beat, []
+
+    def beat_once_down(name, **kwargs):
+        if not failures:
+            failures.append(name)
+            raise OperationalError("server closed the connection unexpectedly")
+        real_beat(name, **kwargs)
+
+    monkeypatch.setattr(operations, "beat", beat_once_down)
+    clock = FakeClock(datetime.datetime(2026, 3, 10, 3, 0, tzinfo=PARIS))
+
+    drive_scheduler(clock, iterations=2)
+
+    assert failures == ["scheduler"]
+    assert clock.sleeps == [pytest.approx(60)]
+    assert JobRun.objects.count() == len(ALL_JOBS)  # run at the next wake-up
 
 
 def test_a_failing_job_is_recorded_as_failed_without_personal_data_and_the_others_still_run(
