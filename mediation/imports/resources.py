@@ -1,5 +1,5 @@
 """django-import-export resources of the reference imports: communes, QPV, structures, posts
-register (with their holders) and partners. The historical sheets use a bulk path of their own
+register (with their holders, holders.py) and partners. The historical sheets use a bulk path of their own
 (sheets.py), which reads several models from each row.
 
 Every resource states its options rather than relying on the library's defaults (ScopedResource):
@@ -10,7 +10,6 @@ natural key (INSEE code, QPV code, structure name + commune, post code, partner 
 department), so that importing the same file twice changes nothing. A coordinator may only touch
 rows of her departments: a row elsewhere is an error on the column that places it."""
 
-import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -19,11 +18,12 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from mediation.enums import Funding, PostType, Role, StructureKind, Vocabulary
-from mediation.models import Commune, Membership, Post, PostHolding, Qpv, Structure, User
+from mediation.models import Commune, Post, PostHolding, Qpv, Structure, User
 from partners.enums import PartnerType
 from partners.models import Partner, partner_name_key
 
 from . import values
+from .holders import write_holders
 from .lookups import Lookups, chunks, codes, column
 from .report import Column
 from .values import CellError
@@ -435,7 +435,7 @@ class QpvResource(ScopedResource):
 
 
 class StructureResource(ScopedResource):
-    name = fields.Field("name", "nom", CellWidget(values.text, required=True, max_length=200))
+    name = fields.Field("name", "nom", CellWidget(values.name, required=True, max_length=200))
     commune = fields.Field("commune", "commune", CommuneWidget())
     kind = fields.Field("kind", "type", CellWidget(STRUCTURE_KINDS, required=True))
     is_active = fields.Field("is_active", "active", CellWidget(values.yes_no, required=True))
@@ -491,8 +491,8 @@ class PostResource(ScopedResource):
     """One post per row. An unknown structure is created; an unknown holder gets an account that
     is inactive and not invited (no password: an invitation or a reset gives one), a mediator
     role in the post's structure, and a holding of the post from its start. Posts are written in
-    bulk; accounts, roles and holdings one by one once their post is saved, through the ORM, so
-    that the account events (creation, role granted) are recorded as for any other account. The
+    bulk; accounts, roles and holdings in bulk too once their batch of posts is saved, with the
+    account events (creation, role granted) recorded as for any other account (holders.py). The
     dry run, rolled back anyway, only counts them: what could refuse them (an e-mail already
     taken, another role, a post already held) is checked on the rows against the lookups."""
 
@@ -555,15 +555,15 @@ class PostResource(ScopedResource):
         commune = self.read(errors, "commune_structure", self.lookups.commune, row)
         if commune is not None and not self.in_scope(commune.department):
             errors["commune_structure"] = "Cette commune est dans un département hors de votre périmètre."
-        name = self.read(errors, "structure", values.text, row, required=True, max_length=200)
+        name = self.read(errors, "structure", values.name, row, required=True, max_length=200)
         kind = self.read(errors, "type_structure", STRUCTURE_KINDS, row) if "type_structure" in row else None
         start = self.read(errors, "date_debut", values.date, row, required=True)
         end = self.read(errors, "date_fin", values.date, row)
         if start and end and end < start:
             errors["date_fin"] = POST_DATES.violation_error_message
         holder_email = self.read(errors, "email_titulaire", values.email, row)
-        first = self.read(errors, "prenom_titulaire", values.text, row, max_length=150) or ""
-        last = self.read(errors, "nom_titulaire", values.text, row, max_length=150) or ""
+        first = self.read(errors, "prenom_titulaire", values.name, row, max_length=150) or ""
+        last = self.read(errors, "nom_titulaire", values.name, row, max_length=150) or ""
         if not holder_email and (first or last) and "email_titulaire" not in errors:
             errors["email_titulaire"] = "Donnez l'adresse e-mail du ou de la titulaire nommé·e."
         self.check_duplicate(row, errors, **kwargs)
@@ -624,37 +624,22 @@ class PostResource(ScopedResource):
         super().after_bulk_save(instances, created=created)
         saved = {id(instance) for instance in instances if instance.pk is not None}
         waiting, self.holders = self.holders, []
+        ready = []
         for post, holder in waiting:
-            if id(post) in saved:
-                self.give_holding(post, holder)
-            else:
-                self.holders.append((post, holder))
+            (ready if id(post) in saved else self.holders).append((post, holder))
+        if ready:
+            self.give_holdings(ready)
 
-    def give_holding(self, post, holder):
+    def give_holdings(self, pairs):
         if self.dry_run:
-            if self.lookups.users.get(holder["email"]) is None:
-                self.lookups.users[holder["email"]] = User(email=holder["email"])  # planned, not saved
-                self.notes["accounts"] += 1
-            self.notes["holdings"] += 1
+            for _post, holder in pairs:
+                if self.lookups.users.get(holder["email"]) is None:
+                    self.lookups.users[holder["email"]] = User(email=holder["email"])  # planned, not saved
+                    self.notes["accounts"] += 1
+            self.notes["holdings"] += len(pairs)
             return
-        user = self.lookups.users.get(holder["email"])
-        if user is None:
-            user = User.objects.create_user(
-                holder["email"], None, first_name=holder["first_name"], last_name=holder["last_name"], is_active=False
-            )
-            self.lookups.users[holder["email"]] = user
-            self.notes["accounts"] += 1
-        if user.pk not in self.lookups.memberships:
-            membership = Membership.objects.create(user=user, role=Role.MEDIATOR, structure=post.structure)
-            self.lookups.memberships[user.pk] = membership
-        start = post.start_date
-        last_end = self.last_ends.get(post.pk)
-        if last_end and last_end >= start:
-            start = last_end + datetime.timedelta(days=1)
-        holding = PostHolding(post=post, mediator=user, start_date=start)
-        holding.full_clean(exclude=["post", "mediator"], validate_constraints=False)
-        holding.save()
-        self.notes["holdings"] += 1
+        self.notes["accounts"] += write_holders(pairs, lookups=self.lookups, last_ends=self.last_ends)
+        self.notes["holdings"] += len(pairs)
 
 
 # ---------------------------------------------------------------- partners
@@ -663,7 +648,7 @@ class PostResource(ScopedResource):
 class PartnerResource(ScopedResource):
     """The departmental directory of partners (organisations, never people)."""
 
-    name = fields.Field("name", "nom", CellWidget(values.text, required=True, max_length=200))
+    name = fields.Field("name", "nom", CellWidget(values.name, required=True, max_length=200))
     department = fields.Field("department", "departement", DepartmentWidget())
     partner_type = fields.Field(
         "partner_type", "type", CellWidget(values.enum_choices(PartnerType, name="type de partenaire"), required=True)
