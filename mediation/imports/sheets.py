@@ -280,8 +280,8 @@ class SheetImport:
                 )
         opened_on = self._date(self._get(row, "date_fiche"), errors, "date_fiche", required=True)
         external_id = read("identifiant_personne", values.text, required=True, max_length=100)
-        last_name = read("nom", values.text, max_length=150) or ""
-        first_name = read("prenom", values.text, max_length=150) or ""
+        last_name = read("nom", values.name, max_length=150) or ""
+        first_name = read("prenom", values.name, max_length=150) or ""
         birth_year = read("annee_naissance", values.integer, minimum=1900, maximum=self.today.year)
         sheet = {}
         if mediator is not None:

@@ -8,6 +8,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from mediation.text import validate_visible_text
+
 from .formats import normalise
 
 FORMULA_QUOTE_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +50,17 @@ def text(value, *, required=False, max_length=None, label="Cette valeur"):
     result = unquote(str(value).strip())
     if max_length and len(result) > max_length:
         raise CellError(f"{label} dépasse {max_length} caractères.")
+    return result
+
+
+def name(value, *, required=False, max_length=None, label="Cette valeur"):
+    """A name (of a person, a partner, a structure): a text of visible characters only, as the
+    forms' NameField (mediation.text): a bidi control or a zero-width character is refused."""
+    result = text(value, required=required, max_length=max_length, label=label)
+    try:
+        validate_visible_text(result)
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from None
     return result
 
 
