@@ -104,7 +104,7 @@ def test_an_unreachable_database_makes_it_unavailable(client, alive, monkeypatch
     assert "10.0.0.2" not in probe.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_database_server_that_refuses_connections_makes_it_unavailable(client, settings):
     if connection.vendor == "sqlite":
         pytest.skip("SQLite's in-memory test database ignores close(): its connection cannot be made to fail")
