@@ -14,6 +14,8 @@ from sentry_sdk.transport import Transport
 
 from mediation.access import public
 from mediation.error_tracking import init_error_tracker
+from mediation.models import OutgoingEmail
+from mediation.settings import base
 
 PATIENT = "Léonie Marchand-Fictive"
 PATIENT_EMAIL = "leonie.fictive@example.org"
@@ -81,8 +83,13 @@ def test_every_line_of_a_request_carries_its_id(client, json_lines):
 
 @pytest.mark.django_db
 @pytest.mark.urls(__name__)
-def test_an_error_reaches_the_admins_by_mail_without_the_persons_data(settings, json_lines):
+@pytest.mark.parametrize("through_the_queue", [False, True], ids=["direct", "queued"])
+def test_an_error_reaches_the_admins_by_mail_without_the_persons_data(settings, json_lines, through_the_queue):
     settings.ADMINS = [("Équipe technique", "tech@mediation.example.fr")]
+    if through_the_queue:
+        # The application's backend (the test runner puts locmem in its place): queued, then
+        # delivered by the task (at once with the test settings' task backend).
+        settings.EMAIL_BACKEND = base.EMAIL_BACKEND
 
     response = Client(raise_request_exception=False).post(
         f"/boom/?email={PATIENT_EMAIL}", {"patient_name": PATIENT}, HTTP_X_REQUEST_ID="req-err-4242"
@@ -95,6 +102,7 @@ def test_an_error_reaches_the_admins_by_mail_without_the_persons_data(settings, 
     for secret in (PATIENT, "patient_name", PATIENT_EMAIL, "sessionid"):
         assert secret not in report.body and secret not in report.subject
     assert report.alternatives == []
+    assert OutgoingEmail.objects.exists() == through_the_queue
 
 
 class CapturingTransport(Transport):
