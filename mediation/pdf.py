@@ -58,7 +58,14 @@ def static_only_fetcher():
     return StaticOnlyFetcher(allowed_protocols=("https",), allow_redirects=False)
 
 
+# Tagged PDF for assistive technologies (PDF/UA-1): WeasyPrint writes the structure tree (headings,
+# paragraphs, tables with their header cells), and takes the document's language and title from
+# the HTML's `<html lang>` and `<title>`, which every PDF template must set.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(html):
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher()).write_pdf()
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_fetcher())
+    return document.write_pdf(pdf_variant=PDF_VARIANT)
