@@ -80,9 +80,9 @@ def import_list(request):
 @for_roles(*IMPORT_ROLES)
 def import_upload(request, kind):
     kind = kind_or_404(kind)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = (kind.upload_form or UploadForm)(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        services.keep_upload(request, kind, form.upload)
+        services.keep_upload(request, kind, form.upload, options=form.options())
         return redirect("imports:review", kind=kind.slug)
     pending = services.pending_entry(request, kind)
     return render(request, "imports/upload.html", context_for(kind, form=form, pending=pending))
@@ -102,14 +102,15 @@ def import_review(request, kind):
         messages.info(request, "Aucun fichier en attente : déposez le fichier à importer.")
         return redirect("imports:upload", kind=kind.slug)
     token, upload = pending
+    options = services.pending_options(request, kind)
     form = ConfirmForm(request.POST or None, expected_token=token, initial={"token": token})
     confirming = request.method == "POST"
     if confirming and not form.is_valid():
         messages.warning(request, " ".join(form.errors.get("token", ["Confirmation invalide."])))
         return redirect("imports:review", kind=kind.slug)
     if services.shows_progress(kind, upload):
-        return streamed_import(request, kind, upload, form=form, confirming=confirming)
-    report = services.run(kind, upload, user=request.user, dry_run=not confirming)
+        return streamed_import(request, kind, upload, form=form, confirming=confirming, options=options)
+    report = services.run(kind, upload, user=request.user, dry_run=not confirming, options=options)
     if confirming and report.applied:
         services.forget_upload(request, kind)
         request.session[DONE_KEY] = {**request.session.get(DONE_KEY, {}), kind.slug: report.as_session()}
@@ -138,7 +139,7 @@ def review_context(report, form, *, shows_progress, upload_gone=False):
     }
 
 
-def streamed_import(request, kind, upload, *, form, confirming):
+def streamed_import(request, kind, upload, *, form, confirming, options):
     """The dry run or the confirmed import of a long file, as a page streamed while it runs.
 
     Everything that must reach the session or the headers happens here, before the stream:
@@ -162,7 +163,7 @@ def streamed_import(request, kind, upload, *, form, confirming):
         request=request,
     )
     head, between, tail = page.split(marker)
-    steps = services.run_steps(kind, upload, user=user, dry_run=not confirming)
+    steps = services.run_steps(kind, upload, user=user, dry_run=not confirming, options=options)
 
     def stream():
         yield head

@@ -8,7 +8,12 @@ class ReportingConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from mediation.imports.services import register
+
+        from .imports import HISTORY
         from .models import AnnualBilan, BilanFigure, Campaign
+
+        register(HISTORY)  # the historical annual bilans, one of the imports
 
         # Who changed a campaign or a bilan, and when (the workflow steps have their own BilanEvent log).
         untracked = ["version", "created_at", "updated_at"]

@@ -3,9 +3,6 @@ review and validate bilans within their departments; a mediator fills in her own
 Nobody else reaches a bilan: readers and structure managers get a 403, and a bilan outside the
 user's scope is a 404 (AnnualBilan.objects.for_user)."""
 
-import base64
-import hashlib
-
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -28,17 +25,16 @@ from .campaign_forms import (
     BilanForm,
     CampaignFilterForm,
     CampaignForm,
-    HistoryImportForm,
     ReopenForm,
     SendBackForm,
     UsableForm,
 )
 from .enums import BilanState
+from .imports import HISTORY
 from .models import AnnualBilan, BilanEvent, Campaign
 
 COORDINATION = (Role.COORDINATOR, Role.ADMIN)
 ANSWER_LISTS = ("themes", "coanimating_partner_types", "publics", "health_needs", "barriers")
-HISTORY_SESSION_KEY = "history_import"
 
 
 def counted(n, singular, plural):
@@ -368,96 +364,19 @@ def bilan_usable(request, pk):
 # ---------------------------------------------------------------- coordinators: history
 
 
-def history_breadcrumb():
-    return breadcrumb("Importer l'historique", campaigns_link())
-
-
-def _allowed_department_ids(user):
-    return set(perms.department_ids(user).values_list("pk", flat=True))
-
-
 @for_roles(*COORDINATION)
 def history_import(request):
-    """Upload a file: it is checked (dry run) and kept in the session until confirmed."""
-    form = HistoryImportForm(request.POST or None, request.FILES or None)
-    report = None
-    file_error = ""
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read(history.MAX_FILE_BYTES + 1)
-        year = form.cleaned_data["year"]
-        try:
-            report = history.run(
-                upload.name,
-                content,
-                year=year,
-                by=request.user,
-                allowed_department_ids=_allowed_department_ids(request.user),
-                dry_run=True,
-            )
-        except history.ImportFileError as error:
-            file_error = str(error)
-        else:
-            digest = hashlib.sha256(content).hexdigest()
-            request.session[HISTORY_SESSION_KEY] = {
-                "digest": digest,
-                "name": upload.name[:200],
-                "year": year,
-                "content": base64.b64encode(content).decode(),
-            }
-            return render(
-                request,
-                "reporting/campaign_history_import.html",
-                {
-                    "form": form,
-                    "report": report,
-                    "digest": digest,
-                    "file_name": upload.name,
-                    "breadcrumb_data": history_breadcrumb(),
-                },
-            )
-    return render(
-        request,
-        "reporting/campaign_history_import.html",
-        {"form": form, "report": report, "file_error": file_error, "breadcrumb_data": history_breadcrumb()},
-    )
+    """The history import is one of the imports: its upload page, where the file is checked
+    (dry run) and waits on the server, like any other, until confirmed."""
+    return redirect("imports:upload", kind=HISTORY.slug)
 
 
 @require_POST
 @for_roles(*COORDINATION)
 def history_import_confirm(request):
-    kept = request.session.get(HISTORY_SESSION_KEY)
-    if not kept or kept.get("digest") != request.POST.get("digest", ""):
-        messages.error(request, "Ce fichier n'est plus en attente d'import : déposez-le à nouveau.")
-        return redirect("campaigns:history_import")
-    content = base64.b64decode(kept["content"])
-    try:
-        report = history.run(
-            kept["name"],
-            content,
-            year=kept["year"],
-            by=request.user,
-            allowed_department_ids=_allowed_department_ids(request.user),
-            dry_run=False,
-        )
-    except history.ImportFileError as error:
-        messages.error(request, str(error))
-        return redirect("campaigns:history_import")
-    del request.session[HISTORY_SESSION_KEY]
-    if not report.ok:
-        messages.error(request, "Le fichier ne passe plus les vérifications : rien n'a été importé.")
-        return render(
-            request,
-            "reporting/campaign_history_import.html",
-            {"form": HistoryImportForm(), "report": report, "breadcrumb_data": history_breadcrumb()},
-            status=400,
-        )
-    skipped = len(report.already_imported)
-    text = f"Historique {report.year} : {counted(report.created, 'bilan importé', 'bilans importés')}"
-    if skipped:
-        text += f" ; {counted(skipped, 'ligne déjà importée', 'lignes déjà importées')}, laissées telles quelles"
-    messages.success(request, text + ".")
-    return redirect("campaigns:campaign_list")
+    """A confirmation sent from the page this import had before it joined the others: the
+    file it named is not kept any more, its review page says what to do."""
+    return redirect("imports:review", kind=HISTORY.slug)
 
 
 @for_roles(*COORDINATION)

@@ -1,18 +1,16 @@
-"""Importing the annual bilans of the years before the application, from a spreadsheet (CSV or
-XLSX, one row per bilan; format in docs/import-bilans-historiques.md), so that the regional
-bilan compares years from the first campaign on.
+"""Importing the annual bilans of the years before the application, from a spreadsheet (one row
+per bilan; format in docs/imports/bilans-historiques.md), so that the regional bilan compares
+years from the first campaign on.
 
-Every row is checked before anything is written: a single error and nothing is imported
-(each error names its row, column and reason). A row already imported (same key: year,
+An import kind of the core's framework (reporting/imports.py declares it): the same upload
+checks, limits, dry run, confirmation, progress and storage of the file between the two as every
+other import. Every row is checked before anything is written: a single error and nothing is
+imported (each error names its row, column and reason). A row already imported (same key: year,
 department, then post code, mediator e-mail or row identifier) is left as it is, so importing
 the same file twice changes nothing. Imported bilans are validated, in a campaign of the year
 flagged `imported`."""
 
-import csv
-import io
 import re
-import unicodedata
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,17 +21,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from mediation.enums import PostType, Vocabulary
+from mediation.imports import formats
+from mediation.imports.formats import ImportFileError, header_key, normalise
+from mediation.imports.report import ImportReport, Progress, RowError
 from mediation.models import Department, Post, User, VocabularyItem
 
 from .enums import MAX_FIGURE, OF_WHICH, BilanAction, BilanState, FigureKey
 from .models import AnnualBilan, BilanEvent, BilanFigure, Campaign
 
-MAX_FILE_BYTES = 1_000_000
-MAX_UNZIPPED_BYTES = 20_000_000
-MAX_ROWS = 2_000
+__all__ = ["COLUMNS", "HistoryImport", "ImportFileError", "check", "read_rows", "run", "template_dataset"]
+
 MAX_TEXT = 5_000
 FIRST_DATA_LINE = 2  # the spreadsheet's row number of the first bilan (row 1 holds the headers)
 IMPORTED_METHOD = "Importé de l'historique."
+CHECKING = "Vérification des bilans"
+SAVING = "Enregistrement des bilans"
 
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "1", "x"})
@@ -98,27 +100,6 @@ COLUMNS = (
 ALIASES = {str(key): name for name, key in FIGURE_COLUMNS.items()}
 
 
-class ImportFileError(Exception):
-    """The file cannot be read as a spreadsheet of bilans (message in French)."""
-
-
-def normalise(text):
-    """Lower case, no accents, single spaces: how labels and headers are compared."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return " ".join(text.lower().replace("’", "'").split())
-
-
-def header_key(text):
-    return normalise(text).replace(" ", "_").replace("-", "_")
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    message: str
-
-
 @dataclass
 class PlannedBilan:
     line: int
@@ -139,96 +120,93 @@ class PlannedBilan:
 
 
 @dataclass
-class ImportReport:
-    year: int
-    planned: list = field(default_factory=list)
-    already_imported: list = field(default_factory=list)  # (line, key)
-    errors: list = field(default_factory=list)
-    created: int = 0
+class HistoryReport(ImportReport):
+    """The framework's report (bilans to create, rows already imported counted unchanged),
+    with the bilans planned and the rows already imported (line, key)."""
 
-    @property
-    def ok(self):
-        return not self.errors
+    year: int | None = None
+    planned: list = field(default_factory=list)
+    already_imported: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- reading the file
 
 
 def read_rows(name, content):
-    """(headers, rows) of an uploaded CSV or XLSX file, every cell as stripped text."""
-    if len(content) > MAX_FILE_BYTES:
-        raise ImportFileError(f"Le fichier dépasse {MAX_FILE_BYTES // 1_000_000} Mo.")
-    lower = (name or "").lower()
-    if lower.endswith(".xlsx"):
-        dataset = _read_xlsx(content)
-    elif lower.endswith(".csv") or lower.endswith(".txt"):
-        dataset = _read_csv(content)
-    else:
-        raise ImportFileError("Le fichier doit être au format CSV (.csv) ou Excel (.xlsx).")
-    headers = [header_key(h or "") for h in (dataset.headers or [])]
-    if not any(headers):
-        raise ImportFileError("Le fichier est vide : la première ligne doit porter les noms des colonnes.")
-    rows = [[_cell(v) for v in row] for row in dataset]
-    rows = [row for row in rows if any(row)]
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(f"Le fichier compte plus de {MAX_ROWS} lignes : découpez-le.")
-    return headers, rows
+    """(header keys, rows as lists of text) of a file, through the framework's checks."""
+    table = formats.read_file(name, content)
+    _check_widths(table)
+    return [header_key(h) for h in table.headers], [[_cell(v) for v in row.cells] for row in table.rows]
 
 
-def _read_xlsx(content):
-    if not content.startswith(b"PK\x03\x04"):
-        raise ImportFileError("Ce fichier n'est pas un vrai classeur Excel (.xlsx).")
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise ImportFileError("Ce classeur est trop volumineux une fois décompressé.")
-        dataset = tablib.Dataset()
-        dataset.load(io.BytesIO(content), format="xlsx")
-    except ImportFileError:
-        raise
-    except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise ImportFileError("Ce classeur Excel n'a pas pu être lu (fichier abîmé ou protégé).") from error
-    return dataset
-
-
-def _read_csv(content):
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("Ce fichier CSV n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le en CSV UTF-8.")
-    if "\x00" in text:
-        raise ImportFileError("Ce fichier n'est pas un fichier texte CSV.")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    try:
-        lines = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as error:
-        raise ImportFileError(f"Le fichier CSV n'a pas pu être lu ({error}).") from error
-    if not lines:
-        return tablib.Dataset()
-    headers, width = lines[0], len(lines[0])
-    for number, cells in enumerate(lines[1:], start=FIRST_DATA_LINE):
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+def _check_widths(table):
+    """A CSV row with more cells than there are columns: an unquoted list split by its « ; »."""
+    width = len(table.headers)
+    for row in table.rows:
+        if len(row.cells) > width and any(_cell(c) for c in row.cells[width:]):
             raise ImportFileError(
-                f"Ligne {number} : {len(cells)} cellules pour {width} colonnes. Une liste séparée par « ; » "
+                f"Ligne {row.line} : {len(row.cells)} cellules pour {width} colonnes. Une liste séparée par « ; » "
                 "doit être entre guillemets dans un fichier CSV (le tableur le fait en enregistrant au format CSV)."
             )
-    dataset = tablib.Dataset(headers=headers)
-    for cells in lines[1:]:
-        dataset.append((cells + [""] * width)[:width])
-    return dataset
 
 
 def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return str(value).strip() if value is not None else ""
+
+
+class HistoryImport:
+    """The runner of the kind (see mediation.imports.services.ImportKind): `year` is the one the
+    upload form asked, else the year of the file's first row."""
+
+    def __init__(self, table, *, user, allowed_department_ids=None, source="", year=None):
+        self.table, self.user, self.source, self.year = table, user, source, year
+        self.allowed = allowed_department_ids
+
+    def steps(self, *, dry_run):
+        total = len(self.table.rows)
+        yield Progress(CHECKING, 0, total)
+        try:
+            _check_widths(self.table)
+        except ImportFileError as error:
+            return HistoryReport(total=total, errors=[RowError(None, "", str(error))])
+        headers = [header_key(h) for h in self.table.headers]
+        rows = [[_cell(v) for v in row.cells] for row in self.table.rows]
+        lines = [row.line for row in self.table.rows]
+        report = check(
+            headers,
+            rows,
+            year=self.year,
+            allowed_department_ids=self.allowed,
+            lines=lines,
+            description=self.table.description,
+        )
+        yield Progress(CHECKING, total, total)
+        if report.ok and not dry_run and report.planned:
+            yield Progress(SAVING, 0, total)
+            _write(report, by=self.user, source=self.source)
+            yield Progress(SAVING, total, total)
+        if report.ok:
+            done = "importé(s), validé(s)" if not dry_run else "à importer, validé(s)"
+            report.notes = [f"{len(report.planned)} bilan(s) {report.year} {done}"]
+            if report.already_imported:
+                report.notes.append(
+                    f"{len(report.already_imported)} ligne(s) déjà importée(s), laissée(s) telle(s) quelle(s)"
+                )
+        return report
+
+
+def run(name, content, *, year, by, allowed_department_ids, dry_run):
+    """Check and (unless `dry_run` or on any error) import a file, all or nothing, for the
+    command and the demo. ImportFileError when it is not a readable spreadsheet."""
+    from mediation.imports import services
+
+    from .imports import HISTORY
+
+    upload = formats.check_upload(name, content)
+    _check_widths(formats.read_upload(upload))  # a file that cannot be read raises, not reported
+    return services.run(
+        HISTORY, upload, user=by, dry_run=dry_run, options={"year": year}, allowed=allowed_department_ids
+    )
 
 
 # ---------------------------------------------------------------- checking the rows
@@ -239,7 +217,7 @@ class _References:
 
     def __init__(self, allowed_department_ids):
         self.departments = {d.code: d for d in Department.objects.all()}
-        self.allowed = set(allowed_department_ids)
+        self.allowed = None if allowed_department_ids is None else set(allowed_department_ids)
         self.items = defaultdict(dict)
         for item in VocabularyItem.objects.all():
             self.items[item.vocabulary][normalise(item.label)] = item
@@ -258,9 +236,11 @@ class _References:
         self.users = {u.email.lower(): u for u in User.objects.filter(email__in=emails)}
 
 
-def check(headers, rows, *, year, allowed_department_ids):
-    """Plan the import of `rows` for `year`; nothing is written."""
-    report = ImportReport(year=year)
+def check(headers, rows, *, year, allowed_department_ids, lines=None, description=""):
+    """Plan the import of `rows` (their spreadsheet `lines`) for `year` (None: the first row's);
+    nothing is written."""
+    lines = lines or range(FIRST_DATA_LINE, FIRST_DATA_LINE + len(rows))
+    report = HistoryReport(total=len(rows), description=description, year=year)
     index = {}
     for position, header in enumerate(headers):
         name = ALIASES.get(header, header)
@@ -281,11 +261,12 @@ def check(headers, rows, *, year, allowed_department_ids):
         report.errors.append(RowError(FIRST_DATA_LINE, "", "Le fichier ne contient aucun bilan."))
         return report
 
+    if year is None:
+        year = report.year = _integer(_at(rows[0], index, "annee"))
     refs = _References(allowed_department_ids)
     refs.load(rows, index)
     seen = {}
-    for offset, row in enumerate(rows):
-        line = FIRST_DATA_LINE + offset
+    for line, row in zip(lines, rows, strict=True):
         values = {name: _at(row, index, name) for name in index}
         planned = _check_row(line, values, year, refs, report.errors)
         if planned is None:
@@ -304,6 +285,8 @@ def check(headers, rows, *, year, allowed_department_ids):
     report.already_imported = [(p.line, p.key) for p in report.planned if p.key in existing]
     report.planned = [p for p in report.planned if p.key not in existing]
     _check_campaigns(report, year)
+    if report.ok:  # what the dry run says would be created; nothing when refused
+        report.created, report.unchanged = len(report.planned), len(report.already_imported)
     return report
 
 
@@ -324,7 +307,7 @@ def _check_row(line, values, year, refs, errors):
     department = refs.departments.get(code)
     if department is None:
         error("departement", f"Département inconnu : « {values.get('departement', '')} ».")
-    elif department.pk not in refs.allowed:
+    elif refs.allowed is not None and department.pk not in refs.allowed:
         error("departement", f"Le département {department.name} n'est pas dans votre périmètre.")
 
     post = None
@@ -490,15 +473,6 @@ def _choice(raw, choices):
 
 
 # ---------------------------------------------------------------- writing
-
-
-def run(name, content, *, year, by, allowed_department_ids, dry_run):
-    """Read, check and (unless `dry_run` or on any error) import a file. Returns the report."""
-    headers, rows = read_rows(name, content)
-    report = check(headers, rows, year=year, allowed_department_ids=allowed_department_ids)
-    if report.ok and not dry_run and report.planned:
-        _write(report, by=by, source=name)
-    return report
 
 
 @transaction.atomic

@@ -7,7 +7,8 @@ from .formats import ImportFileError, check_upload, thousands
 
 
 class UploadForm(DsfrBaseForm):
-    """The file to import. Its size is checked before it is read, its real type right after."""
+    """The file to import. Its size is checked before it is read, its real type right after.
+    A kind that needs more than the file (a year) subclasses it and says so in `options`."""
 
     file = forms.FileField(
         label="Fichier à importer",
@@ -34,6 +35,10 @@ class UploadForm(DsfrBaseForm):
         except ImportFileError as error:
             raise forms.ValidationError(str(error)) from error
         return uploaded
+
+    def options(self):
+        """What the import needs besides the file, as plain data kept in the session."""
+        return {}
 
 
 class ConfirmForm(DsfrBaseForm):

@@ -45,29 +45,43 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 STALE_AFTER = datetime.timedelta(hours=12)
 UNEXPECTED = "L'import a rencontré une erreur inattendue : rien n'a été importé. Réessayez ou contactez l'assistance."
 READING_FILE = "Lecture du fichier"
+FROM_ROLE = object()  # the departments a kind's rows may touch: those of the user's role
 CHECKING_ROWS = "Vérification des lignes"
 SAVING_ROWS = "Enregistrement des lignes"
 
 
 @dataclass(frozen=True)
 class ImportKind:
+    """One kind of import, declared next to the data it fills and registered with `register`.
+
+    A kind writes its rows either through a django-import-export `resource`, or through a
+    `runner`: a class built as `runner(table, user=, allowed_department_ids=, source=, **options)`
+    whose `steps(dry_run=)` is a generator of Progress events returning the ImportReport (the
+    caller holds the transaction). `upload_form` is the upload page's form: UploadForm, or a
+    subclass asking what the file does not say (its `options()`, kept in the session with the
+    file's token, are given to the runner)."""
+
     slug: str  # in the URL
     title: str
     summary: str
     columns: tuple
     doc: str  # docs/imports/<doc>
     template: str  # static/imports/<template>
-    resource: type | None = None  # a django-import-export resource, or None for the sheets' bulk path
+    resource: type | None = None
+    runner: type | None = None
+    upload_form: type | None = None
 
-    def run(self, table, *, user, dry_run, source):
-        return finish(self.steps(table, user=user, dry_run=dry_run, source=source))
+    def run(self, table, *, user, dry_run, source, options=None):
+        return finish(self.steps(table, user=user, dry_run=dry_run, source=source, options=options))
 
-    def steps(self, table, *, user, dry_run, source):
-        """The import of `table` as a generator of Progress events, returning the report."""
-        allowed = allowed_department_ids(user)
-        if self.resource is None:
-            sheet_import = SheetImport(table, user=user, allowed_department_ids=allowed, source=source)
-            return (yield from sheet_import.steps(dry_run=dry_run))
+    def steps(self, table, *, user, dry_run, source, options=None, allowed=FROM_ROLE):
+        """The import of `table` as a generator of Progress events, returning the report. The
+        rows are those of `allowed` departments (None: all), by default the user's."""
+        if allowed is FROM_ROLE:
+            allowed = allowed_department_ids(user)
+        if self.runner is not None:
+            work = self.runner(table, user=user, allowed_department_ids=allowed, source=source, **(options or {}))
+            return (yield from work.steps(dry_run=dry_run))
         return (yield from run_resource(self, table, user=user, allowed=allowed, dry_run=dry_run))
 
 
@@ -127,10 +141,17 @@ KINDS = {
             SHEET_COLUMNS,
             "fiches-historiques.md",
             "modele-fiches-historiques.csv",
-            None,
+            runner=SheetImport,
         ),
     )
 }
+
+
+def register(kind):
+    """Add `kind` to the imports (the apps' kinds, from their AppConfig.ready)."""
+    if kind.slug in KINDS and KINDS[kind.slug] != kind:
+        raise ValueError(f"Import kind {kind.slug!r} is registered twice.")
+    KINDS[kind.slug] = kind
 
 
 def allowed_department_ids(user):
@@ -143,13 +164,13 @@ def allowed_department_ids(user):
 # ---------------------------------------------------------------- running
 
 
-def run(kind, upload, *, user, dry_run):
+def run(kind, upload, *, user, dry_run, options=None, allowed=FROM_ROLE):
     """Read `upload` and import it (or only simulate it). Nothing is written unless every row
     is valid and `dry_run` is False. Never raises for a bad file: the report says what is wrong."""
-    return finish(run_steps(kind, upload, user=user, dry_run=dry_run))
+    return finish(run_steps(kind, upload, user=user, dry_run=dry_run, options=options, allowed=allowed))
 
 
-def run_steps(kind, upload, *, user, dry_run):
+def run_steps(kind, upload, *, user, dry_run, options=None, allowed=FROM_ROLE):
     """`run` as a generator of Progress events, returning the report. The transaction spans the
     whole generator: closed before its end (GeneratorExit at a yield), it rolls back."""
     started = time.monotonic()
@@ -160,7 +181,9 @@ def run_steps(kind, upload, *, user, dry_run):
         return ImportReport(errors=[RowError(None, "", str(error))])
     try:
         with transaction.atomic():
-            report = yield from kind.steps(table, user=user, dry_run=dry_run, source=upload.name)
+            report = yield from kind.steps(
+                table, user=user, dry_run=dry_run, source=upload.name, options=options, allowed=allowed
+            )
             if dry_run or not report.ok:
                 transaction.set_rollback(True)
             report.applied = not dry_run and report.ok
@@ -293,8 +316,9 @@ def purge_stale_uploads(now=None):
             path.unlink(missing_ok=True)
 
 
-def keep_upload(request, kind, upload):
-    """Store the checked file for the dry run and the confirmation; returns its token."""
+def keep_upload(request, kind, upload, options=None):
+    """Store the checked file for the dry run and the confirmation; returns its token. The
+    session holds only its token, name and the kind's `options` (a year), never its content."""
     purge_stale_uploads()
     forget_upload(request, kind)
     token = secrets.token_urlsafe(32)
@@ -307,6 +331,7 @@ def keep_upload(request, kind, upload):
         "name": upload.name,
         "user": request.user.pk,
         "at": timezone.now().isoformat(),
+        "options": dict(options or {}),
     }
     request.session[SESSION_KEY] = pending
     return token
@@ -317,6 +342,12 @@ def pending_entry(request, kind):
     if not entry or entry.get("user") != request.user.pk:
         return None
     return entry
+
+
+def pending_options(request, kind):
+    """What the upload form asked besides the file (see ImportKind.upload_form)."""
+    entry = pending_entry(request, kind)
+    return dict(entry.get("options") or {}) if entry else {}
 
 
 def pending_upload(request, kind):

@@ -12,7 +12,7 @@ from mediation.imports.formats import check_upload, read_file
 from tests.imports.conftest import errors_of
 
 ROOT = Path(settings.BASE_DIR)
-ORDER = ["communes", "qpv", "structures", "postes", "partenaires", "fiches"]
+ORDER = ["communes", "qpv", "structures", "postes", "partenaires", "fiches", "bilans-historiques"]
 
 
 @pytest.mark.parametrize("slug", list(services.KINDS))

@@ -1,16 +1,19 @@
 """Importing past years' bilans: a dry run that names every error's row and column, all or
 nothing, and a second import of the same file that changes nothing."""
 
+import base64
 import io
 import re
 from pathlib import Path
 
 import pytest
 import tablib
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from mediation.enums import PostType, Role
 from reporting import history_import
@@ -196,13 +199,13 @@ def test_an_excel_file_is_read():
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("bilans.pdf", b"%PDF-1.4", "CSV (.csv) ou Excel (.xlsx)"),
-        ("bilans.xlsx", b"pas un classeur", "pas un vrai classeur"),
-        ("bilans.xlsx", b"PK\x03\x04abime", "n'a pas pu être lu"),
+        ("bilans.pdf", b"%PDF-1.4", "CSV, XLSX ou ODS"),
+        ("bilans.xlsx", b"pas un classeur", "n'est pas un classeur Excel"),
+        ("bilans.xlsx", b"PK\x03\x04abime", "endommagé ou illisible"),
         ("bilans.csv", b"", "vide"),
-        ("bilans.csv", b"\x00\x01\x02" * 10, "pas un fichier texte"),
-        ("bilans.csv", b"a;b\n" + b"1;2\n" * (history_import.MAX_ROWS + 1), "plus de"),
-        ("bilans.csv", b"x" * (history_import.MAX_FILE_BYTES + 1), "dépasse"),
+        ("bilans.csv", b"\x00\x01\x02" * 10, "pas un texte CSV"),
+        ("bilans.csv", b"a;b\n" + b"1;2\n" * (settings.IMPORT_MAX_ROWS + 1), "nombre maximal de lignes"),
+        ("bilans.csv", b"x" * (settings.IMPORT_MAX_BYTES + 1), "taille maximale"),
     ],
 )
 def test_files_that_are_not_spreadsheets_are_refused_clearly(name, content, message):
@@ -276,44 +279,69 @@ def test_the_command_dry_runs_then_imports(tmp_path):
     assert "Ligne 2, colonne « personnes »" in err.getvalue()
 
 
-def test_the_page_shows_the_dry_run_then_imports_on_confirmation(client):
+@pytest.fixture
+def coordination_client(client, settings, tmp_path):
+    settings.IMPORT_TEMP_DIR = str(tmp_path / "imports")
     coordinator = make_user(Role.COORDINATOR, region=hauts_de_france())
     enable_totp(coordinator)
     client.force_login(coordinator)
-    url = reverse("campaigns:history_import")
+    return client
+
+
+UPLOAD = reverse_lazy("imports:upload", kwargs={"kind": "bilans-historiques"})
+REVIEW = reverse_lazy("imports:review", kwargs={"kind": "bilans-historiques"})
+
+
+def test_the_page_shows_the_dry_run_then_imports_on_confirmation(coordination_client):
+    client = coordination_client
+    assert client.get(reverse("campaigns:history_import")).url == UPLOAD
     upload = SimpleUploadedFile("bilans.csv", csv_file(row(), row(identifiant="B2", personnes="-1")))
-    page = client.post(url, {"year": PAST, "file": upload}).content.decode()
+    assert client.post(UPLOAD, {"year": PAST, "file": upload}).url == REVIEW
+    response = client.get(REVIEW)
+    page = response.content.decode()
     assert "1 erreur : rien ne sera importé" in page
-    assert "<td>3</td><td>personnes</td>" in page
-    assert "history_import_confirm" not in page and "Importer les" not in page
+    assert [(e.line, e.column) for e in response.context["errors"]] == [(3, "personnes")]
+    assert "Importer les" not in page
 
     upload = SimpleUploadedFile("bilans.csv", csv_file(row(), row(identifiant="B2")))
-    response = client.post(url, {"year": PAST, "file": upload})
+    client.post(UPLOAD, {"year": PAST, "file": upload})
+    response = client.get(REVIEW)
     page = response.content.decode()
-    assert "Fichier valide : 2 bilans à importer" in page
+    assert "Fichier valide" in page and f"2 bilan(s) {PAST} à importer" in page
     assert not AnnualBilan.objects.exists()
-    digest = response.context["digest"]
+    token = response.context["form"]["token"].value()
 
-    assert client.post(reverse("campaigns:history_import_confirm"), {"digest": "autre"}).status_code == 302
+    assert client.post(REVIEW, {"token": "autre" * 8}).status_code == 302
     assert not AnnualBilan.objects.exists()
-    response = client.post(reverse("campaigns:history_import_confirm"), {"digest": digest}, follow=True)
-    assert "Historique 2023 : 2 bilans importés" in response.content.decode()
+    response = client.post(REVIEW, {"token": token}, follow=True)
+    assert f"2 bilan(s) {PAST} importé(s)" in response.content.decode()
     assert AnnualBilan.objects.count() == 2
     # The kept file is spent: confirming again imports nothing more.
-    client.post(reverse("campaigns:history_import_confirm"), {"digest": digest})
+    client.post(REVIEW, {"token": token})
     assert AnnualBilan.objects.count() == 2
 
 
-def test_the_page_refuses_a_file_that_is_not_a_spreadsheet(client):
-    coordinator = make_user(Role.COORDINATOR, region=hauts_de_france())
-    enable_totp(coordinator)
-    client.force_login(coordinator)
+def test_after_the_dry_run_nothing_of_the_file_is_in_the_session_table(coordination_client):
+    content = csv_file(row(identifiant="MARQUEUR-DU-FICHIER-42"))
+    coordination_client.post(UPLOAD, {"year": PAST, "file": SimpleUploadedFile("bilans.csv", content)})
+    assert "Fichier valide" in coordination_client.get(REVIEW).content.decode()
+    stored = [session.session_data for session in Session.objects.all()]
+    decoded = " ".join(str(session.get_decoded()) for session in Session.objects.all())
+    assert stored
+    assert "MARQUEUR-DU-FICHIER-42" not in decoded
+    assert base64.b64encode(content)[:24].decode() not in decoded + " ".join(stored)
+
+
+def test_the_page_refuses_a_file_that_is_not_a_spreadsheet(coordination_client):
+    client = coordination_client
     upload = SimpleUploadedFile("bilans.exe", b"MZ\x90\x00")
-    page = client.post(reverse("campaigns:history_import"), {"year": PAST, "file": upload}).content.decode()
-    assert "CSV (.csv) ou Excel (.xlsx)" in page
-    response = client.post(reverse("campaigns:history_import"), {"year": "abc"})
+    page = client.post(UPLOAD, {"year": PAST, "file": upload}).content.decode()
+    assert "CSV, XLSX ou ODS" in page
+    response = client.post(UPLOAD, {"year": "abc"})
     assert "Saisissez une année" in response.content.decode()
-    assert "Choisissez un fichier" in response.content.decode()
+    assert (
+        "Aucun fichier n&#x27;a été soumis" in response.content.decode() or "obligatoire" in response.content.decode()
+    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

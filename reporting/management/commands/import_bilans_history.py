@@ -1,4 +1,4 @@
-"""Import the annual bilans of a past year from a spreadsheet (format: docs/import-bilans-historiques.md).
+"""Import the annual bilans of a past year from a spreadsheet (format: docs/imports/bilans-historiques.md).
 
     python manage.py import_bilans_history bilans-2023.xlsx --year 2023 --by coordination@demo.fr [--dry-run]
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         try:
             report = history_import.run(
                 path.name,
-                path.read_bytes()[: history_import.MAX_FILE_BYTES + 1],
+                path.read_bytes(),
                 year=year,
                 by=user,
                 allowed_department_ids=set(Department.objects.values_list("pk", flat=True)),
