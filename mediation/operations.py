@@ -28,7 +28,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, close_old_connections, connection
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -155,13 +155,6 @@ def run_job(job, *, clock=timezone.now):
 def run_daily_jobs(jobs=None, *, clock=timezone.now):
     """Run every daily job once (or those given), in order; returns their JobRun records."""
     return [run_job(job, clock=clock) for job in (DAILY_JOBS if jobs is None else jobs)]
-
-
-def latest_runs():
-    """The last run of each daily job, by job name (one query)."""
-    newest = JobRun.objects.filter(job=OuterRef("job")).order_by("-started_at", "-pk").values("pk")[:1]
-    runs = JobRun.objects.filter(job__in=JOB_LABELS, pk=Subquery(newest))
-    return {run.job: run for run in runs}
 
 
 def overdue_jobs(now=None):
