@@ -39,4 +39,5 @@ RUN SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghijklmnopqrstuvw
 USER mediation
 ENV HOME=/home/mediation
 EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 CMD ["python", "docker/healthcheck.py"]
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
