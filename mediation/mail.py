@@ -8,11 +8,14 @@ development, locmem in tests), with retries (mediation/tasks.py). Callers keep c
 `send_mail`, allauth and `mail_admins` included."""
 
 import base64
+import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
+from django.db import DatabaseError, transaction
+
+logger = logging.getLogger(__name__)
 
 ERROR_REPORT_KIND = "Rapport d'erreur aux administrateurs"
 KIND_MAX_LENGTH = 200
@@ -72,12 +75,19 @@ class QueuedEmailBackend(BaseEmailBackend):
         for message in email_messages:
             if not isinstance(message, EmailMessage) or not message.recipients():
                 continue
-            with transaction.atomic():
-                email = OutgoingEmail.objects.create(
-                    recipients=", ".join(message.recipients()),
-                    kind=kind_of(message),
-                    payload=to_payload(message),
-                )
-                deliver_email.enqueue(email.pk)
+            try:
+                with transaction.atomic():
+                    email = OutgoingEmail.objects.create(
+                        recipients=", ".join(message.recipients()),
+                        kind=kind_of(message),
+                        payload=to_payload(message),
+                    )
+                    deliver_email.enqueue(email.pk)
+            except DatabaseError:
+                # The error reports of AdminEmailHandler (fail_silently) must not fail in their turn.
+                if not self.fail_silently:
+                    raise
+                logger.exception("e-mail not queued: %s", kind_of(message))
+                continue
             queued += 1
         return queued

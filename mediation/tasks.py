@@ -6,6 +6,7 @@ table of our database, SQLite for `make run`, PostgreSQL in production, no other
   by `EMAIL_DELIVERY_BACKEND`. On failure it is tried again after each delay of `EMAIL_RETRY_DELAYS`
   (1, 5, 30 minutes, 2 hours, 6 hours), then marked as failed for good: the admin lists it and
   can retry it (`retry_failed_emails`).
+- `purge_sent_emails()`: the daily clean-up of sent e-mails and finished tasks.
 - `worker_alive()`: the worker's heartbeat, called by `run_worker` at each turn of its loop."""
 
 import datetime
@@ -88,6 +89,18 @@ def retry_failed_emails(queryset):
             deliver_email.enqueue(email.pk)
             count += 1
     return count
+
+
+def purge_sent_emails(*, now=None):
+    """Daily: forget the e-mails sent more than EMAIL_SENT_RETENTION_DAYS ago (their recipients
+    are personal data) and the queue's finished tasks of the same age. Failed e-mails stay until an
+    administrator has seen them. Returns counts, for the daily jobs' record."""
+    from django_tasks_db.models import DBTaskResult
+
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.EMAIL_SENT_RETENTION_DAYS)
+    emails, _ = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.SENT, sent_at__lt=limit).delete()
+    tasks, _ = DBTaskResult.objects.finished().filter(finished_at__lt=limit).delete()
+    return {"emails_supprimes": emails, "taches_supprimees": tasks}
 
 
 def worker_alive():

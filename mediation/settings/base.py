@@ -280,6 +280,8 @@ EMAIL_BACKEND = "mediation.mail.QueuedEmailBackend"
 EMAIL_DELIVERY_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 # The task queue of the worker: a table of the database (django-tasks-db), no other server.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Sent e-mails (their recipients) and finished tasks are forgotten after this many days.
+EMAIL_SENT_RETENTION_DAYS = int(os.environ.get("EMAIL_SENT_RETENTION_DAYS", "30"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

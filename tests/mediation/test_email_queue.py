@@ -9,16 +9,16 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.core.mail import send_mail
+from django.core.mail import mail_admins, send_mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from mediation.enums import Role
 from mediation.models import OutgoingEmail
 from mediation.settings import base
-from mediation.tasks import EMAIL_RETRY_DELAYS
+from mediation.tasks import EMAIL_RETRY_DELAYS, purge_sent_emails
 from partners.models import Referral
 from tests.conftest import enable_totp
 from tests.factories import make_user
@@ -187,3 +187,31 @@ def test_in_the_test_settings_the_queue_sends_at_once_and_erases_the_content(set
     assert message.alternatives == [("<p>Corps</p>", "text/html")]
     email = OutgoingEmail.objects.get()
     assert (email.status, email.payload, email.kind) == (OutgoingEmail.Status.SENT, None, "Objet")
+
+
+def test_sent_emails_are_forgotten_after_the_retention_period_failed_ones_stay(queue, clock):
+    queue.EMAIL_DELIVERY_BACKEND = LOCMEM
+    send_mail("Ancien", "Bonjour", None, ["ancien@b.fr"])
+    run_worker()
+    OutgoingEmail.objects.create(recipients="echec@b.fr", kind="Échec", status=OutgoingEmail.Status.FAILED)
+    clock(datetime.timedelta(days=base.EMAIL_SENT_RETENTION_DAYS, minutes=1))
+    send_mail("Récent", "Bonjour", None, ["recent@b.fr"])
+    run_worker()
+
+    counts = purge_sent_emails()
+
+    assert counts == {"emails_supprimes": 1, "taches_supprimees": 1}
+    assert sorted(OutgoingEmail.objects.values_list("recipients", flat=True)) == ["echec@b.fr", "recent@b.fr"]
+
+
+def test_an_error_report_that_cannot_be_queued_does_not_fail_in_its_turn(queue, monkeypatch):
+    queue.ADMINS = [("Admin", "admin@b.fr")]
+
+    def database_down(**fields):
+        raise OperationalError("the database is unreachable")
+
+    monkeypatch.setattr(OutgoingEmail.objects, "create", database_down)
+
+    mail_admins("Erreur", "Trace", fail_silently=True)  # as AdminEmailHandler sends
+    with pytest.raises(OperationalError):
+        send_mail("Votre accès à Médiation santé", "Bonjour", None, ["a@b.fr"])
