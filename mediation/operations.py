@@ -104,6 +104,12 @@ def purge_abandoned_uploads():
     return {"fichiers_supprimes": before - count()}
 
 
+def purge_sent_emails():
+    from .tasks import purge_sent_emails
+
+    return purge_sent_emails()
+
+
 def purge_referral_counters():
     bucket = apps.get_model("partners", "ReferralRateBucket")
     current_window = int(time.time() // settings.REFERRAL_RATE_LIMIT_WINDOW)
@@ -125,6 +131,7 @@ DAILY_JOBS = (
     DailyJob("clearsessions", "Sessions expirées", clear_sessions),
     DailyJob("abandoned_uploads", "Fichiers d'import abandonnés", purge_abandoned_uploads),
     DailyJob("referral_counters", "Compteurs d'envoi des orientations", purge_referral_counters),
+    DailyJob("sent_emails", "E-mails envoyés et tâches terminées", purge_sent_emails),
 )
 JOB_LABELS = {job.name: job.label for job in DAILY_JOBS}
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from mediation import operations
 from mediation.enums import Role
 from mediation.management.commands import run_scheduler
-from mediation.models import Heartbeat, JobRun, User
+from mediation.models import Heartbeat, JobRun, OutgoingEmail, User
 from partners.models import ReferralRateBucket
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,11 @@ def leftovers(settings, tmp_path):
     window = int(time.time() // settings.REFERRAL_RATE_LIMIT_WINDOW)
     ReferralRateBucket.objects.create(client="c" * 32, window=window - 3, hits=2)
     ReferralRateBucket.objects.create(client="c" * 32, window=window, hits=1)
+    sent = OutgoingEmail.objects.create(recipients="x@exemple.fr", kind="Invitation", status=OutgoingEmail.Status.SENT)
+    OutgoingEmail.objects.filter(pk=sent.pk).update(sent_at=now - datetime.timedelta(days=400))
+    OutgoingEmail.objects.create(
+        recipients="y@exemple.fr", kind="Invitation", status=OutgoingEmail.Status.SENT, sent_at=now
+    )
     return directory
 
 
@@ -95,6 +100,8 @@ def test_the_scheduler_runs_every_daily_job_at_the_hour_and_records_what_each_di
     assert runs["purge_audit_logs"].counts == {"entrees_supprimees": 1}
     assert runs["abandoned_uploads"].counts == {"fichiers_supprimes": 1}
     assert runs["referral_counters"].counts == {"compteurs_supprimes": 1}
+    assert runs["sent_emails"].counts == {"emails_supprimes": 1, "taches_supprimees": 0}
+    assert list(OutgoingEmail.objects.values_list("recipients", flat=True)) == ["y@exemple.fr"]
     assert runs["send_campaign_reminders"].counts == {"campagnes": 0, "relances": 0}
     assert set(runs["apply_retention"].counts) == {"warned", "anonymised", "structures_notified", "referrals_wiped"}
     assert list(Session.objects.values_list("session_key", flat=True)) == ["y" * 32]
@@ -180,6 +187,8 @@ def test_a_failing_job_is_recorded_as_failed_without_personal_data_and_the_other
     assert "adresse du site" in runs["send_campaign_reminders"].error
     assert runs["clearsessions"].counts == {"sessions_expirees": 1}  # the jobs after the failures ran
     assert runs["referral_counters"].counts == {"compteurs_supprimes": 1}
+    assert runs["sent_emails"].counts == {"emails_supprimes": 1, "taches_supprimees": 0}
+    assert list(OutgoingEmail.objects.values_list("recipients", flat=True)) == ["y@exemple.fr"]
 
 
 def test_administrators_see_the_last_runs_and_a_warning_for_a_job_without_success_for_48_hours(login_as, client):
