@@ -14,10 +14,10 @@ import tablib
 from auditlog.models import LogEntry
 from django.db.models import Prefetch
 
-from mediation.imports.sheets import HEADERS
 from reporting.exports import safe_cell
 
 from .audit import log_bulk
+from .imports import HEADERS
 from .models import Beneficiary, Sheet, SheetRequest
 
 FORMATS = {

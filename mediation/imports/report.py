@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from .formats import header_key
 
+# Rows between two progress events of a stage; the writes go by chunks of as many rows.
+PROGRESS_EVERY = 1000
+
 
 @dataclass(frozen=True)
 class Column:

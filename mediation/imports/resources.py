@@ -1,6 +1,7 @@
-"""django-import-export resources of the reference imports: communes, QPV, structures, posts
-register (with their holders, holders.py) and partners. The historical sheets use a bulk path of their own
-(sheets.py), which reads several models from each row.
+"""django-import-export resources of the core's reference imports: communes, QPV, structures,
+posts register (with their holders, holders.py); the base of every resource (ScopedResource) and
+its widgets, which the apps' resources use too (partners/imports.py). The historical sheets use a
+bulk path of their own (accompaniments/imports.py), which reads several models from each row.
 
 Every resource states its options rather than relying on the library's defaults (ScopedResource):
 no transaction of its own (the caller's, around the whole file, keeps it all or nothing),
@@ -14,13 +15,10 @@ from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from mediation.enums import Funding, PostType, Role, StructureKind, Vocabulary
+from mediation.enums import Funding, PostType, Role, StructureKind
 from mediation.models import Commune, Post, PostHolding, Qpv, Structure, User
-from partners.enums import PartnerType
-from partners.models import Partner, partner_name_key
 
 from . import values
 from .holders import write_holders
@@ -640,106 +638,3 @@ class PostResource(ScopedResource):
             return
         self.notes["accounts"] += write_holders(pairs, lookups=self.lookups, last_ends=self.last_ends)
         self.notes["holdings"] += len(pairs)
-
-
-# ---------------------------------------------------------------- partners
-
-
-class PartnerResource(ScopedResource):
-    """The departmental directory of partners (organisations, never people)."""
-
-    name = fields.Field("name", "nom", CellWidget(values.name, required=True, max_length=200))
-    department = fields.Field("department", "departement", DepartmentWidget())
-    partner_type = fields.Field(
-        "partner_type", "type", CellWidget(values.enum_choices(PartnerType, name="type de partenaire"), required=True)
-    )
-    category = fields.Field(
-        "category", "categorie", VocabularyWidget(Vocabulary.PARTNER_CATEGORY, name="catégorie", required=True)
-    )
-    publics = fields.Field("publics", "publics", VocabularyListWidget(Vocabulary.PUBLIC, name="public"))
-    commune = fields.Field("commune", "commune", CommuneWidget(required=False))
-    address = fields.Field("address", "adresse", CellWidget(values.text, max_length=300))
-    phone = fields.Field("phone", "telephone", CellWidget(values.text, max_length=30))
-    email = fields.Field("email", "email", CellWidget(values.email))
-    website = fields.Field("website", "site", CellWidget(values.text, max_length=300))
-    key_columns = ("nom", "departement")
-    trusted_relations = ("department", "category", "commune")
-    bulk_update_fields = (
-        "name",
-        "name_key",
-        "partner_type",
-        "category",
-        "commune",
-        "address",
-        "phone",
-        "email",
-        "website",
-        "version",
-        "updated_at",
-    )
-    columns = (
-        Column("nom", "Nom de l'organisation", True, "Une organisation, jamais une personne.", ("partenaire",)),
-        Column("departement", "Département", True, "Code du département, par exemple 59."),
-        Column("type", "Type de partenaire", True, " · ".join(PartnerType.labels), ("type_partenaire",)),
-        Column("categorie", "Catégorie", True, "Sanitaire · Social · Médico-social."),
-        Column(
-            "publics", "Publics accompagnés", help="Valeurs de la liste des publics, séparées par des points-virgules."
-        ),
-        Column("commune", "Commune", help="Code INSEE.", aliases=("code_insee",)),
-        Column("adresse", "Adresse"),
-        Column("telephone", "Téléphone de l'organisation", aliases=("tel",)),
-        Column("email", "E-mail de l'organisation", aliases=("courriel", "mail")),
-        Column("site", "Site internet", aliases=("site_internet", "site_web")),
-    )
-
-    class Meta:
-        model = Partner
-        fields = (
-            "name",
-            "department",
-            "partner_type",
-            "category",
-            "publics",
-            "commune",
-            "address",
-            "phone",
-            "email",
-            "website",
-        )
-        import_id_fields = ("name", "department")
-
-    def preload(self, dataset):
-        self.lookups.load_communes(column(dataset, "commune", values.insee_code, required=False))
-        keys = {partner_name_key(name) for name in column(dataset, "nom", values.text)}
-        stored = Partner.objects.select_related("department", "category", "commune").prefetch_related("publics")
-        for chunk in chunks(keys):
-            for partner in stored.filter(name_key__in=chunk).order_by("pk"):
-                self.existing.setdefault((partner.department_id, partner.name_key), partner)
-
-    def before_import_row(self, row, **kwargs):
-        errors = {}
-        department = self.read(errors, "departement", self.lookups.department, row)
-        if department is not None and not self.in_scope(department):
-            errors["departement"] = OUT_OF_SCOPE
-        if "publics" in row:
-            self.read(errors, "publics", self.fields["publics"].widget.clean, row)
-        if not errors:
-            row_key = (partner_name_key(values.text(row.get("nom"))), department.code)
-            if row_key in self.seen_keys:
-                errors["nom"] = f"Cette ligne répète la ligne {self.seen_keys[row_key]}."
-            self.seen_keys.setdefault(row_key, self.line_of(kwargs.get("row_number")))
-        if errors:
-            raise ValidationError(errors)
-
-    def find_existing(self, row):
-        department = self.lookups.department(row.get("departement"))
-        return self.existing.get((department.pk, partner_name_key(values.text(row.get("nom")))))
-
-    def before_save_instance(self, instance, row, **kwargs):
-        # Written in bulk: what Partner.save() and auto_now would do is done here.
-        instance.name_key = partner_name_key(instance.name)
-        if instance.pk is None:
-            instance.created_by = self.user
-        else:
-            instance.version += 1
-            instance.updated_at = timezone.now()

@@ -11,7 +11,7 @@ runs every check again.
 import's progress while it runs (`shows_progress`, any kind from IMPORT_PROGRESS_FROM_ROWS rows):
 the transaction spans the whole generator, so closing it before its end (the browser went away)
 rolls everything back. A reference kind goes through its resource by chunks of
-sheets.PROGRESS_EVERY rows, an event after each."""
+PROGRESS_EVERY rows, an event after each."""
 
 import datetime
 import logging
@@ -32,11 +32,10 @@ from django.utils import timezone
 from mediation import perms
 from mediation.enums import Role
 
-from . import formats, resources, sheets
+from . import formats, resources
+from . import report as progress
 from .formats import ImportFileError
 from .report import ImportReport, Progress, RowError, cell, finish, map_headers
-from .sheets import COLUMNS as SHEET_COLUMNS
-from .sheets import SheetImport
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +84,7 @@ class ImportKind:
         return (yield from run_resource(self, table, user=user, allowed=allowed, dry_run=dry_run))
 
 
+# The core's kinds; every app registers its own (accompaniments, partners, reporting: imports.py).
 KINDS = {
     kind.slug: kind
     for kind in (
@@ -108,15 +108,6 @@ KINDS = {
             resources.StructureResource,
         ),
         ImportKind(
-            "partenaires",
-            "Répertoire des partenaires",
-            "Les organisations partenaires de chaque département, reconnues par leur nom et leur département.",
-            resources.PartnerResource.columns,
-            "partenaires.md",
-            "modele-partenaires.csv",
-            resources.PartnerResource,
-        ),
-        ImportKind(
             "communes",
             "Communes",
             "La liste de référence des communes (code INSEE, nom, département).",
@@ -133,15 +124,6 @@ KINDS = {
             "qpv.md",
             "modele-qpv.csv",
             resources.QpvResource,
-        ),
-        ImportKind(
-            "fiches",
-            "Fiches d'accompagnement historiques",
-            "Les personnes, leurs fiches et leurs demandes tenues avant l'application : une ligne par demande.",
-            SHEET_COLUMNS,
-            "fiches-historiques.md",
-            "modele-fiches-historiques.csv",
-            runner=SheetImport,
         ),
     )
 }
@@ -235,7 +217,7 @@ def run_resource(kind, table, *, user, allowed, dry_run):
     """A reference import through its django-import-export resource, as a generator of Progress
     events, returning the report. The caller holds the transaction and rolls it back after a dry
     run or an error; the resource writes in it (no transaction of its own), by chunks of
-    sheets.PROGRESS_EVERY rows. Every chunk is checked, so that every wrong row is named,
+    PROGRESS_EVERY rows. Every chunk is checked, so that every wrong row is named,
     unless the database refused one (what follows would only repeat it)."""
     report = ImportReport(total=len(table.rows), description=table.description)
     index, ignored, header_errors = map_headers(table.headers, kind.columns)
@@ -250,7 +232,7 @@ def run_resource(kind, table, *, user, allowed, dry_run):
     resource = kind.resource(user=user, allowed_department_ids=allowed, dry_run=dry_run)
     resource.prepare(dataset)
     stage = CHECKING_ROWS if dry_run else SAVING_ROWS
-    every = sheets.PROGRESS_EVERY
+    every = progress.PROGRESS_EVERY
     yield Progress(stage, 0, report.total)
     for start in range(0, len(dataset), every):
         lines = [row.line for row in table.rows[start : start + every]]

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from accompaniments import imports as sheets
 from accompaniments.models import Sheet, SheetRequest
 from mediation.enums import Role
-from mediation.imports import sheets
 from mediation.models import Post, PostHolding
 from tests.conftest import enable_totp
 from tests.factories import CommuneFactory, PostFactory, StructureFactory, department, make_mediator, make_user

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mediation.enums import Role
-from mediation.imports import services, sheets
+from mediation.imports import report as progress
+from mediation.imports import services
 from mediation.models import Commune, Post, Qpv, Structure
 from partners.models import Partner
 from tests.imports.conftest import csv_bytes, errors_of, run, upload
@@ -53,7 +54,7 @@ def small_thresholds(settings, tmp_path, monkeypatch):
     """Files of 3 rows or more show their progress, an event every 2 rows."""
     settings.IMPORT_TEMP_DIR = str(tmp_path / "imports")
     settings.IMPORT_PROGRESS_FROM_ROWS = 3
-    monkeypatch.setattr(sheets, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 2)
 
 
 @pytest.mark.parametrize("slug", list(KINDS))

@@ -12,10 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 from django.urls import reverse
 
+from accompaniments import imports as sheets
 from accompaniments.models import Beneficiary, Sheet, SheetRequest
 from mediation import import_views
 from mediation.enums import Role
-from mediation.imports import formats, services, sheets
+from mediation.imports import formats, services
+from mediation.imports import report as progress
 from tests.factories import PostFactory, StructureFactory, make_mediator
 from tests.imports.conftest import csv_bytes, sheet_bytes
 from tests.imports.test_sheets_import import HEADERS, row
@@ -30,7 +32,7 @@ def _small_thresholds(settings, tmp_path, monkeypatch):
     """Files of 3 rows or more show their progress, an event every 2 rows (writes by 2 rows)."""
     settings.IMPORT_TEMP_DIR = str(tmp_path / "imports")
     settings.IMPORT_PROGRESS_FROM_ROWS = 3
-    monkeypatch.setattr(sheets, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 2)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 one account per role, TOTP for the roles that need a second factor.
 
 Idempotent: every row is looked up by its natural key and only written when it differs, so a
-second run changes nothing. The static data lives in mediation/demo_data.py.
+second run changes nothing. The static data lives in mediation/demo_data.py. A command of the top
+app (reporting): it fills the core, then the sheets, partners and campaigns of the apps above it.
 """
 
 from collections import Counter

@@ -27,20 +27,20 @@ from auditlog.models import LogEntry
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accompaniments.audit import log_bulk
-from accompaniments.enums import RequestDomain, RequestStatus
-from accompaniments.models import Beneficiary, Sheet, SheetRequest, search_key
 from mediation.enums import Vocabulary
+from mediation.imports import report as progress
+from mediation.imports import values
+from mediation.imports.formats import thousands
+from mediation.imports.report import Column, ImportReport, Progress, cell, finish, map_headers
+from mediation.imports.services import ImportKind
+from mediation.imports.values import CellError
 from mediation.models import Membership, Post, PostHolding, User
 
-from . import values
-from .formats import thousands
-from .report import Column, ImportReport, Progress, cell, finish, map_headers
-from .values import CellError
+from .audit import log_bulk
+from .enums import RequestDomain, RequestStatus
+from .models import Beneficiary, Sheet, SheetRequest, search_key
 
 BATCH_SIZE = 1000
-# Rows between two progress events of a stage; the writes go by chunks of as many rows.
-PROGRESS_EVERY = 1000
 READING_ROWS = "Lecture des lignes"
 CHECKING = "Vérification des personnes et des fiches"
 SAVING = "Enregistrement"
@@ -188,7 +188,7 @@ class SheetImport:
         return self.report
 
     def _start(self, stage):
-        self._stage, self._next_event = stage, PROGRESS_EVERY
+        self._stage, self._next_event = stage, progress.PROGRESS_EVERY
         return Progress(stage, 0, self.report.total)
 
     def _tick(self, done):
@@ -197,7 +197,8 @@ class SheetImport:
         total = self.report.total
         if done < self._next_event and done < total:
             return None
-        self._next_event = (done // PROGRESS_EVERY + 1) * PROGRESS_EVERY
+        every = progress.PROGRESS_EVERY
+        self._next_event = (done // every + 1) * every
         return Progress(self._stage, min(done, total), total)
 
     # ------------------------------------------------------------ reading
@@ -558,3 +559,14 @@ class SheetImport:
         log_bulk(
             SheetRequest, [r.pk for r in changed_requests], action=LogEntry.Action.UPDATE, actor=self.user, extra=extra
         )
+
+
+HISTORICAL_SHEETS = ImportKind(
+    "fiches",
+    "Fiches d'accompagnement historiques",
+    "Les personnes, leurs fiches et leurs demandes tenues avant l'application : une ligne par demande.",
+    COLUMNS,
+    "fiches-historiques.md",
+    "modele-fiches-historiques.csv",
+    runner=SheetImport,
+)

@@ -20,9 +20,9 @@ from auditlog.context import set_actor
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accompaniments.imports import HEADERS
 from mediation.enums import Funding, PostType, Role, StructureKind
 from mediation.imports import formats, services
-from mediation.imports.sheets import HEADERS
 from mediation.models import Commune, Department, Membership, Post, PostHolding, Structure, User
 
 SEXES = ["Femme", "Homme", "Non binaire"]
