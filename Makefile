@@ -39,7 +39,7 @@ help:
 	@echo "  test-postgres  the same suite on PostgreSQL ($(POSTGRES_URL)), starting the local cluster if needed"
 	@echo "  browser-deps   install Debian's Chromium and fonts with apt-get when $(CHROMIUM) is missing"
 	@echo "  test-browser   the browser tests (pytest -m browser), Chromium driven by Playwright"
-	@echo "  quality        ruff check, ruff format --check, makemigrations --check, audit"
+	@echo "  quality        ruff check, ruff format --check, lint-imports (layers, .importlinter), makemigrations --check, audit"
 	@echo "  audit          pip-audit of the runtime lock requirements.txt (known vulnerabilities)"
 	@echo "  check-deploy   Django's deployment checklist on the production settings"
 	@echo "  clean          remove caches and collected static files (keeps $(VENV) and db.sqlite3)"
@@ -109,6 +109,7 @@ test-browser: browser-deps venv
 quality: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 	$(MAKE) --no-print-directory audit
 

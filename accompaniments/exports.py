@@ -14,7 +14,7 @@ import tablib
 from auditlog.models import LogEntry
 from django.db.models import Prefetch
 
-from reporting.exports import safe_cell
+from mediation.spreadsheets import safe_cell
 
 from .audit import log_bulk
 from .imports import HEADERS

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import tablib
 
+from mediation.spreadsheets import safe_cell
+
 from .annual import AnnexTable, RankedList
 from .queries import PostsRegister
 from .tables import CountTable, MeanTable, RequestTable, VolumeTable
@@ -17,14 +19,6 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A spreadsheet must never run a cell as a formula: text starting like one is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _pct(value):
