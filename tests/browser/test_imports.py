@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from accompaniments import imports as sheets
 from accompaniments.models import Sheet, SheetRequest
 from mediation.enums import Role
+from mediation.imports import report as progress
 from mediation.models import Post, PostHolding
 from tests.conftest import enable_totp
 from tests.factories import CommuneFactory, PostFactory, StructureFactory, department, make_mediator, make_user
@@ -113,7 +114,7 @@ def test_a_long_sheets_import_shows_its_progress_then_its_summary(
     response is still under way; released, the import ends with its summary in the same page."""
     settings.IMPORT_TEMP_DIR = str(tmp_path)
     settings.IMPORT_PROGRESS_FROM_ROWS = 3
-    monkeypatch.setattr(sheets, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 2)
     post = PostFactory(code="P-59-001", structure=StructureFactory(name="Centre social Élan"))
     make_mediator(structure=post.structure, post=post, email="awa@exemple.fr")
     coordinator = make_user(Role.COORDINATOR, departments=[post.department])
