@@ -127,8 +127,21 @@ class InvitationAdmin(admin.ModelAdmin):
         return False  # invitations are sent from the app, which e-mails the link
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody adds, edits or deletes, superusers included (audit trails, job runs)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ReadOnlyAdmin):
     """The accounts' audit trail, for reading only: nobody adds, changes or deletes an entry,
     superusers included (the purge command alone removes them after the retention period)."""
 
@@ -138,26 +151,6 @@ class AccountEventAdmin(admin.ModelAdmin):
     date_hierarchy = "timestamp"
     fields = ["timestamp", "kind", "actor_id", "account_id", "remote_addr", "details"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(JobRun)
@@ -193,7 +186,7 @@ class HeartbeatAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(ReadOnlyAdmin):
     """The queued e-mails, for reading only: recipients, kind, dates and error, never the content.
     Those that failed for good (the default filter of the menu link) can be sent again."""
 
@@ -204,15 +197,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     fields = ["kind", "recipients", "status", "created_at", "attempts", "next_attempt_at", "sent_at", "last_error"]
     readonly_fields = fields
     actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Renvoyer les e-mails en échec définitif sélectionnés", permissions=["view"])
     def retry(self, request, queryset):

@@ -3,18 +3,9 @@ campaign's pages, where every step is checked and logged; a validated bilan is l
 
 from django.contrib import admin
 
+from mediation.admin import ReadOnlyAdmin
+
 from .models import AnnualBilan, BilanEvent, BilanFigure, Campaign
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class BilanFigureInline(admin.TabularInline):
