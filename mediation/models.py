@@ -627,3 +627,67 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} → {self.recipients}"
+
+
+# ---------------------------------------------------------------- imports run by the worker (imports.services)
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The runs `user` started: nobody sees another person's import, administrators included."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def finished_before(self, moment):
+        return self.filter(finished_at__lt=moment)
+
+
+class ImportRun(models.Model):
+    """One dry run or confirmed import of an uploaded file, run by the worker
+    (`mediation.tasks.run_import`): who asked, for which kind and scope, where it is, and once
+    finished its report. The file itself waits in IMPORT_TEMP_DIR under `upload_token`, never here."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    kind = models.CharField("type d'import", max_length=60)
+    dry_run = models.BooleanField("vérification seulement")
+    user = models.ForeignKey("User", on_delete=models.CASCADE, related_name="import_runs", verbose_name="demandé par")
+    remote_addr = models.GenericIPAddressField("adresse", null=True, blank=True)
+    file_name = models.CharField("fichier", max_length=255)
+    upload_token = models.CharField("jeton du fichier", max_length=64, editable=False)
+    options = models.JSONField("options", default=dict, blank=True)
+    department_ids = models.JSONField("départements du périmètre", null=True, blank=True)
+    state = models.CharField("état", max_length=10, choices=State.choices, default=State.QUEUED)
+    report = models.JSONField("compte rendu", null=True, blank=True, editable=False)
+    error = models.CharField("erreur", max_length=500, blank=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "exécution d'import"
+        verbose_name_plural = "exécutions d'import"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="import_run_user_latest")]
+
+    def __str__(self):
+        return f"{self.kind} : {self.file_name}"
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    def finish(self, *, report, on):
+        self.state, self.report, self.finished_at = self.State.DONE, report, on
+        self.save(update_fields=["state", "report", "finished_at"])
+
+    def fail(self, *, error, on):
+        self.state, self.error, self.finished_at = self.State.FAILED, error[:500], on
+        self.save(update_fields=["state", "error", "finished_at"])
