@@ -101,7 +101,7 @@ def purge_abandoned_uploads():
 
     before = count()
     services.purge_stale_uploads()
-    return {"fichiers_supprimes": before - count()}
+    return {"fichiers_supprimes": before - count(), "imports_oublies": services.purge_finished_runs()}
 
 
 def purge_sent_emails():

@@ -6,6 +6,8 @@ table of our database, SQLite for `make run`, PostgreSQL in production, no other
   by `EMAIL_DELIVERY_BACKEND`. On failure it is tried again after each delay of `EMAIL_RETRY_DELAYS`
   (1, 5, 30 minutes, 2 hours, 6 hours), then marked as failed for good: the admin lists it and
   can retry it (`retry_failed_emails`).
+- `run_import(run_id)`: a dry run or a confirmed import of an uploaded file (an ImportRun), which
+  may outlast a page's patience (mediation/imports/services.py, `execute_run`).
 - `purge_sent_emails()`: the daily clean-up of sent e-mails and finished tasks.
 - `worker_alive()`: the worker's heartbeat, called by `run_worker` at each turn of its loop."""
 
@@ -64,6 +66,13 @@ def deliver_email(email_id):
         email.payload = None
         email.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at", "payload"])
         return email.status
+
+
+@task()
+def run_import(run_id):
+    from .imports.services import execute_run
+
+    return execute_run(run_id)
 
 
 def _schedule_retry(email, now):

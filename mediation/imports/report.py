@@ -1,6 +1,7 @@
 """What an import says back: its columns as the template defines them, its report (rows to
 create, to update, unchanged, and every error with its row, column and reason), and while it runs
-its progress (a stage and how many of the file's rows it has gone through)."""
+its progress (a stage and how many of the file's rows it has gone through). The worker writes the
+report of a run as JSON into its ImportRun, and its progress beside the uploaded file."""
 
 from dataclasses import dataclass, field
 
@@ -52,8 +53,8 @@ class ImportReport:
     def sorted_errors(self):
         return sorted(self.errors, key=lambda e: (e.line or 0, e.column))
 
-    def as_session(self):
-        """Plain data to keep in the session for the page shown after the import."""
+    def summary(self):
+        """The counts and notes the page of a finished import shows."""
         return {
             "total": self.total,
             "created": self.created,
@@ -61,6 +62,30 @@ class ImportReport:
             "unchanged": self.unchanged,
             "notes": list(self.notes),
         }
+
+    def as_json(self):
+        """The whole report as plain data, kept with its ImportRun for the run's page."""
+        return {
+            **self.summary(),
+            "errors": [[error.line, error.column, error.message] for error in self.errors],
+            "ignored_columns": list(self.ignored_columns),
+            "description": self.description,
+            "applied": self.applied,
+        }
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(
+            total=data["total"],
+            created=data["created"],
+            updated=data["updated"],
+            unchanged=data["unchanged"],
+            errors=[RowError(line, column, message) for line, column, message in data["errors"]],
+            notes=list(data["notes"]),
+            ignored_columns=list(data["ignored_columns"]),
+            description=data["description"],
+            applied=data["applied"],
+        )
 
 
 @dataclass(frozen=True)

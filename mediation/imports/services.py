@@ -1,4 +1,5 @@
-"""Running an import: the dry run, then the confirmed import, both all or nothing.
+"""Running an import: the dry run, then the confirmed import, both all or nothing, both run by
+the worker.
 
 Both run the whole file inside one explicit `transaction.atomic()`: the dry run always rolls it
 back (`set_rollback(True)`), the confirmed import rolls it back as soon as one row is in error,
@@ -7,13 +8,16 @@ so either every row is imported or none. Between the two, the uploaded file wait
 the confirmation never trusts a second upload, it reads that file again, checks it again and
 runs every check again.
 
-`run_steps` is the same work as a generator of Progress events, for the pages that show a long
-import's progress while it runs (`shows_progress`, any kind from IMPORT_PROGRESS_FROM_ROWS rows):
-the transaction spans the whole generator, so closing it before its end (the browser went away)
-rolls everything back. A reference kind goes through its resource by chunks of
-PROGRESS_EVERY rows, an event after each."""
+Each dry run and each confirmation is an ImportRun (`start_run`), enqueued in the transaction
+that records it: the worker sees both once committed, or neither. The worker (`execute_run`,
+through `mediation.tasks.run_import`) runs `run_steps`, the same work as a generator of Progress
+events, writes the latest event beside the file (`progress-<run>` in IMPORT_TEMP_DIR: the run's row
+cannot take it, the import's own transaction would hide it until the end and the dry run's
+rollback undo it), then the report into the row. A reference kind goes through its resource by
+chunks of PROGRESS_EVERY rows, an event after each."""
 
 import datetime
+import json
 import logging
 import os
 import re
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tablib
+from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import DatabaseError, transaction
@@ -31,6 +36,9 @@ from django.utils import timezone
 
 from mediation import perms
 from mediation.enums import Role
+from mediation.models import Heartbeat, ImportRun
+from mediation.operations import WORKER
+from mediation.tasks import run_import
 
 from . import formats, resources
 from . import report as progress
@@ -41,8 +49,12 @@ logger = logging.getLogger(__name__)
 
 SESSION_KEY = "pending_imports"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+PROGRESS_PATTERN = re.compile(r"^progress-[0-9]+(\.tmp)?$")
 STALE_AFTER = datetime.timedelta(hours=12)
+# The runs' records (their reports may quote a file's cells) are forgotten this long after they end.
+RUNS_KEPT = datetime.timedelta(days=30)
 UNEXPECTED = "L'import a rencontré une erreur inattendue : rien n'a été importé. Réessayez ou contactez l'assistance."
+FILE_GONE = "Le fichier déposé n'est plus sur le serveur : rien n'a été importé. Déposez-le à nouveau."
 READING_FILE = "Lecture du fichier"
 FROM_ROLE = object()  # the departments a kind's rows may touch: those of the user's role
 CHECKING_ROWS = "Vérification des lignes"
@@ -196,12 +208,6 @@ def run_steps(kind, upload, *, user, dry_run, options=None, allowed=FROM_ROLE):
     return report
 
 
-def shows_progress(kind, upload):
-    """True when the pages show the import's progress while it runs: a file of at least
-    IMPORT_PROGRESS_FROM_ROWS rows (as estimated before parsing it), whatever its kind."""
-    return formats.estimated_rows(upload) >= settings.IMPORT_PROGRESS_FROM_ROWS
-
-
 # What a resource did besides its rows: (said by the dry run, said once imported).
 NOTES = {
     "structures": ("structure(s) à créer", "structure(s) créée(s)"),
@@ -275,6 +281,108 @@ def add_result(report, result, *, kind, index, resource, lines):
     report.unchanged += result.totals["skip"]
 
 
+# ---------------------------------------------------------------- runs, by the worker
+
+
+def start_run(request, kind, *, token, name, options, dry_run):
+    """Record the dry run or the confirmed import of the stored file `token` by the request's
+    user, in the scope of their role, and queue it for the worker."""
+    allowed = allowed_department_ids(request.user)
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=kind.slug,
+            dry_run=dry_run,
+            user=request.user,
+            remote_addr=auditlog_value.get({}).get("remote_addr"),
+            file_name=name,
+            upload_token=token,
+            options=dict(options or {}),
+            department_ids=None if allowed is None else sorted(allowed),
+        )
+        run_import.enqueue(run.pk)
+    return run
+
+
+def execute_run(run_id):
+    """The worker's part: run the import of `run_id` once, all or nothing, and record its report
+    (or, on an unexpected error, its failure: nothing imported). A confirmed import's file is
+    deleted once done, whatever the outcome. Returns the run's state."""
+    claimed = ImportRun.objects.filter(pk=run_id, state=ImportRun.State.QUEUED).update(
+        state=ImportRun.State.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return "nothing to run"
+    run = ImportRun.objects.select_related("user").get(pk=run_id)
+    try:
+        kind = KINDS.get(run.kind)
+        path = _path(run.upload_token)
+        if kind is None or path is None or not path.is_file():
+            run.fail(error=FILE_GONE, on=timezone.now())
+            return run.state
+        try:
+            upload = formats.check_upload(run.file_name, path.read_bytes())
+        except ImportFileError as error:
+            report = ImportReport(errors=[RowError(None, "", str(error))])
+        else:
+            allowed = None if run.department_ids is None else set(run.department_ids)
+            steps = run_steps(kind, upload, user=run.user, dry_run=run.dry_run, options=run.options, allowed=allowed)
+            with set_actor(run.user, remote_addr=run.remote_addr):
+                report = _follow(steps, run)
+        run.finish(report=report.as_json(), on=timezone.now())
+    except Exception:  # a bug must end the run, visibly, never leave it running
+        logger.exception("import run %s (%s by user %s) failed", run.pk, run.kind, run.user_id)
+        run.fail(error=UNEXPECTED, on=timezone.now())
+    finally:
+        _progress_path(run.pk).unlink(missing_ok=True)
+        if not run.dry_run:
+            delete_upload(run.upload_token)
+    return run.state
+
+
+def _follow(steps, run):
+    """Run `steps` to its end, writing each Progress event for the run's page; returns the report."""
+    while True:
+        try:
+            event = next(steps)
+        except StopIteration as end:
+            return end.value
+        _write_progress(run.pk, event)
+
+
+def _progress_path(run_id):
+    return storage_dir() / f"progress-{int(run_id)}"
+
+
+def _write_progress(run_id, event):
+    target = _progress_path(run_id)
+    temporary = target.with_name(target.name + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as stored:
+        json.dump({"stage": event.stage, "done": event.done, "total": event.total}, stored)
+    os.replace(temporary, target)  # the page never reads half a line
+
+
+def progress_of(run):
+    """The latest Progress event of a running import, or None (not started, finished, unreadable)."""
+    try:
+        data = json.loads(_progress_path(run.pk).read_text())
+        return Progress(str(data["stage"]), int(data["done"]), None if data["total"] is None else int(data["total"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def worker_silent(now=None):
+    """True when the worker has not beaten for HEALTH_MAX_SILENCE seconds: queued runs wait for it."""
+    limit = (now or timezone.now()) - datetime.timedelta(seconds=settings.HEALTH_MAX_SILENCE)
+    return not Heartbeat.objects.filter(name=WORKER, beaten_at__gte=limit).exists()
+
+
+def purge_finished_runs(now=None):
+    """The runs' records go RUNS_KEPT after they end; returns how many."""
+    deleted, _ = ImportRun.objects.finished_before((now or timezone.now()) - RUNS_KEPT).delete()
+    return deleted
+
+
 # ---------------------------------------------------------------- the file between dry run and confirmation
 
 
@@ -291,10 +399,12 @@ def _path(token):
 
 
 def purge_stale_uploads(now=None):
-    """Files left by imports never confirmed nor cancelled (a closed tab) go after STALE_AFTER."""
+    """Files left by imports never confirmed nor cancelled (a closed tab), and progress left by a
+    stopped worker, go after STALE_AFTER."""
     limit = (now or time.time()) - STALE_AFTER.total_seconds()
     for path in storage_dir().iterdir():
-        if path.is_file() and TOKEN_PATTERN.match(path.name) and path.stat().st_mtime < limit:
+        ours = TOKEN_PATTERN.match(path.name) or PROGRESS_PATTERN.match(path.name)
+        if path.is_file() and ours and path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
 
 
@@ -348,7 +458,7 @@ def forget_upload(request, kind):
 
 def take_upload(request, kind):
     """Remove the pending entry from the session and return its token; the file stays until
-    `delete_upload` (a streamed import reads it after the session is saved)."""
+    `delete_upload` (the worker reads it for a confirmed import, then deletes it)."""
     pending = request.session.get(SESSION_KEY, {})
     entry = pending.pop(kind.slug, None)
     if not entry:

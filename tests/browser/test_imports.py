@@ -1,6 +1,6 @@
 """Imports in a real browser: a coordinator uploads a posts register, reads the dry run with its
-error, fixes the file, uploads it again and imports it; a long sheets import shows its progress
-while it runs."""
+error, fixes the file, uploads it again and imports it; a sheets import run by the worker shows
+its progress, then its result."""
 
 import csv
 import io
@@ -9,19 +9,22 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections
 from django.test import Client
 from playwright.sync_api import expect
 
 from accompaniments import imports as sheets
 from accompaniments.models import Sheet, SheetRequest
+from mediation import operations
 from mediation.enums import Role
 from mediation.imports import report as progress
 from mediation.models import Post, PostHolding
 from tests.conftest import enable_totp
 from tests.factories import CommuneFactory, PostFactory, StructureFactory, department, make_mediator, make_user
 from tests.imports.conftest import csv_bytes
+from tests.imports.test_import_runs import five_rows
 from tests.imports.test_sheets_import import HEADERS as SHEET_HEADERS
-from tests.imports.test_streamed_import import five_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -106,19 +109,21 @@ def test_a_coordinator_fixes_a_register_after_the_dry_run_and_imports_it(new_pag
     expect(page.get_by_role("cell", name="P-59-102")).to_be_visible()
 
 
-def test_a_long_sheets_import_shows_its_progress_then_its_summary(
+def test_a_sheets_import_run_by_the_worker_shows_its_progress_then_its_summary(
     new_page, live_server, settings, tmp_path, monkeypatch
 ):
-    """With the threshold lowered to 3 rows and an event every 2 rows, the import of 5 rows is
-    held after its first chunk is written: the browser shows that progress line alone, while the
-    response is still under way; released, the import ends with its summary in the same page."""
+    """With the production queue, the dry run waits on its page until the worker takes it, then
+    the page reloads by itself with the review. The confirmed import is held by the worker after
+    its first chunk of 2 rows: the page shows that progress line, asked again every few seconds;
+    released, the import ends and the page shows its summary."""
     settings.IMPORT_TEMP_DIR = str(tmp_path)
-    settings.IMPORT_PROGRESS_FROM_ROWS = 3
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     monkeypatch.setattr(progress, "PROGRESS_EVERY", 2)
     post = PostFactory(code="P-59-001", structure=StructureFactory(name="Centre social Élan"))
     make_mediator(structure=post.structure, post=post, email="awa@exemple.fr")
     coordinator = make_user(Role.COORDINATOR, departments=[post.department])
     enable_totp(coordinator)
+    operations.beat(operations.WORKER)
 
     release = threading.Event()
     write_chunk = sheets.SheetImport._write_chunk
@@ -135,26 +140,51 @@ def test_a_long_sheets_import_shows_its_progress_then_its_summary(
     page.goto("/imports/fiches/")
     upload(page, {"name": "fiches.csv", "mimeType": "text/csv", "buffer": csv_bytes(SHEET_HEADERS, five_rows())})
     expect(page.get_by_role("heading", level=1)).to_have_text("Vérification de « fiches.csv »")
+    expect(page.get_by_role("status")).to_contain_text("En attente de démarrage")
+    call_command("run_worker", "--once")
     expect(page.get_by_role("heading", level=2, name="Fichier valide")).to_be_visible()
-    expect(page.get_by_text("Sa progression s'affichera sur la page")).to_be_visible()
-    expect(page.locator(".app-import-progress progress").first).to_be_attached()
-    expect(page.locator(".app-import-progress progress:visible")).to_have_count(0)
+    expect(page.locator(".app-import-progress")).to_have_count(0)
 
     page.get_by_role("button", name="Importer les 5 lignes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import de « fiches.csv »")
+    worker = worker_thread()
+    worker.start()
     try:
-        expect(page.get_by_role("heading", level=1)).to_have_text("Import de « fiches.csv »")
         line = page.get_by_text("Enregistrement : 2 / 5 lignes")
         expect(line).to_be_visible()
-        expect(page.locator(".app-import-progress p:visible")).to_have_count(1)
-        expect(page.locator(".app-import-progress progress:visible")).to_have_attribute("value", "2")
+        expect(page.locator(".app-import-progress progress")).to_have_attribute("value", "2")
         expect(page.get_by_text("5 lignes créées")).to_have_count(0)
         assert chunks_written == [1]
     finally:
         release.set()
+        worker.join(timeout=30)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import terminé")
     expect(page.get_by_role("heading", level=2, name=re.compile("5 lignes traitées"))).to_be_visible()
     expect(page.get_by_text("5 lignes créées")).to_be_visible()
     expect(line).to_be_hidden()
-    expect(page.locator(".app-import-progress progress:visible")).to_have_count(0)
     expect(page.get_by_role("link", name="Retour aux imports")).to_be_visible()
     assert Sheet.objects.count() == 4 and SheetRequest.objects.count() == 5
     assert list(tmp_path.iterdir()) == []
+
+    page.get_by_role("link", name="Retour aux imports").click()
+    runs = page.get_by_role("table", name=re.compile("Vos vérifications et imports"))
+    expect(runs.get_by_role("row")).to_have_count(3)
+    expect(runs.get_by_role("row").nth(1)).to_contain_text("Importé")
+
+
+def worker_thread():
+    """One turn of the worker in a thread of its own. On SQLite the test database lives in memory,
+    reached through the test's one connection (which the live server shares): the thread uses it
+    too. On PostgreSQL it opens its own, closed at the end."""
+    shared = connections["default"]
+
+    def turn():
+        if shared.vendor == "sqlite":
+            connections["default"] = shared
+        try:
+            call_command("run_worker", "--once")
+        finally:
+            if shared.vendor != "sqlite":
+                connection.close()
+
+    return threading.Thread(target=turn)

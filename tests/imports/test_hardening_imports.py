@@ -1,8 +1,8 @@
-"""Every import kind shows its progress on a long file and runs in a number of queries that does
-not grow with its rows (a reference file of 4 000 partners took six minutes row by row).
+"""Every import kind shows its progress and runs in a number of queries that does not grow with
+its rows (a reference file of 4 000 partners took six minutes row by row).
 
-From IMPORT_PROGRESS_FROM_ROWS rows, the dry run and the confirmed import of any kind answer
-with the streamed progress page of the historical sheets; their work reads the file's references
+The dry run and the confirmed import of any kind run in the worker, whose progress their page
+shows as for the historical sheets (test_import_runs.py); their work reads the file's references
 and stored records in a few queries and writes by batches."""
 
 import pytest
@@ -17,9 +17,9 @@ from mediation.imports import services
 from mediation.models import Commune, Post, Qpv, Structure
 from partners.models import Partner
 from tests.imports.conftest import csv_bytes, errors_of, run, upload
+from tests.imports.test_import_runs import shown_progress  # noqa: F401 - the fixture
 from tests.imports.test_posts_import import HEADERS as POST_HEADERS
 from tests.imports.test_posts_import import row as post_row
-from tests.imports.test_streamed_import import PROGRESS, streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -51,41 +51,50 @@ def rows_of(slug, count, start=0):
 
 @pytest.fixture
 def small_thresholds(settings, tmp_path, monkeypatch):
-    """Files of 3 rows or more show their progress, an event every 2 rows."""
+    """An event every 2 rows."""
     settings.IMPORT_TEMP_DIR = str(tmp_path / "imports")
-    settings.IMPORT_PROGRESS_FROM_ROWS = 3
     monkeypatch.setattr(progress, "PROGRESS_EVERY", 2)
 
 
 @pytest.mark.parametrize("slug", list(KINDS))
-def test_every_kind_streams_its_progress_on_a_long_file(client, login_as, communes, small_thresholds, slug):
+def test_every_kind_shows_its_progress_then_its_result(
+    client,
+    login_as,
+    communes,
+    small_thresholds,
+    shown_progress,  # noqa: F811 - the fixture imported above
+    slug,
+):
     login_as(Role.ADMIN)
     headers, rows = rows_of(slug, 3)
     data = SimpleUploadedFile(f"{slug}.csv", csv_bytes(headers, rows), content_type="text/csv")
-    assert client.post(reverse("imports:upload", args=[slug]), {"file": data}).status_code == 302
+    response = client.post(reverse("imports:upload", args=[slug]), {"file": data})
+    assert response.status_code == 302
     token = client.session[services.SESSION_KEY][slug]["token"]
     model, before = KINDS[slug][2:]
 
-    chunks, page = streamed(client.get(reverse("imports:review", args=[slug])))
-    assert f"<h1>Vérification de « {slug}.csv »</h1>" in chunks[0] and "Fichier valide" not in chunks[0]
-    assert PROGRESS.findall(page) == [
+    assert shown_progress == [
         "Lecture du fichier…",
         "Vérification des lignes : 0 / 3 lignes",
         "Vérification des lignes : 2 / 3 lignes",
         "Vérification des lignes : 3 / 3 lignes",
     ]
+    page = client.get(response["Location"]).content.decode()
+    assert f"<h1>Vérification de « {slug}.csv »</h1>" in page
     assert "Fichier valide" in page and "Importer les 3 lignes" in page
     assert model.objects.count() == before
 
-    _, page = streamed(client.post(reverse("imports:review", args=[slug]), {"token": token}))
-    assert [line for line in PROGRESS.findall(page) if line.startswith("Enregistrement")] == [
+    shown_progress.clear()
+    response = client.post(reverse("imports:review", args=[slug]), {"token": token}, follow=True)
+    assert [line for line in shown_progress if line.startswith("Enregistrement")] == [
         f"Enregistrement des lignes : {n} / 3 lignes" for n in (0, 2, 3)
     ]
-    assert '<p class="fr-sr-only">Import terminé.</p>' in page and "3 lignes créées" in page
+    page = response.content.decode()
+    assert "<h1>Import terminé</h1>" in page and "3 lignes créées" in page
     assert model.objects.count() == before + 3
 
 
-def test_a_long_reference_import_with_a_bad_row_in_a_later_chunk_names_it_and_writes_nothing(
+def test_a_reference_import_with_a_bad_row_in_a_later_chunk_names_it_and_writes_nothing(
     client, login_as, communes, small_thresholds
 ):
     login_as(Role.ADMIN)
@@ -94,8 +103,9 @@ def test_a_long_reference_import_with_a_bad_row_in_a_later_chunk_names_it_and_wr
     data = SimpleUploadedFile("partenaires.csv", csv_bytes(headers, rows), content_type="text/csv")
     client.post(reverse("imports:upload", args=["partenaires"]), {"file": data})
     token = client.session[services.SESSION_KEY]["partenaires"]["token"]
-    _, page = streamed(client.post(reverse("imports:review", args=["partenaires"]), {"token": token}))
-    assert "Rien n&#x27;a été importé." in page
+    page = client.post(reverse("imports:review", args=["partenaires"]), {"token": token}, follow=True)
+    page = page.content.decode()
+    assert "Rien n&#x27;a été importé" in page
     assert "<td>6</td>" in page and "Département inconnu : « 99 »." in page
     assert not Partner.objects.exists()
 

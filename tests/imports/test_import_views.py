@@ -1,5 +1,7 @@
 """The import pages: who may use them, the dry run, the confirmation from the file kept on the
-server (never a second upload), the cancellation, and a clear message for a bad file."""
+server (never a second upload), the cancellation, and a clear message for a bad file. The dry run
+and the import are runs done by the worker (the test settings run tasks as soon as they are
+queued): the upload and the confirmation lead to the run's page, which shows the result."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,7 +9,7 @@ from django.urls import reverse
 
 from mediation.enums import Role
 from mediation.imports import services
-from mediation.models import Post, Structure
+from mediation.models import ImportRun, Post, Structure
 from tests.factories import CommuneFactory, department
 from tests.imports.conftest import csv_bytes
 from tests.imports.test_posts_import import HEADERS, row
@@ -73,7 +75,8 @@ def test_an_unknown_import_is_a_404(client, login_as):
 def test_upload_dry_run_then_confirm(client, login_as, roubaix, settings):
     login_as(Role.COORDINATOR)
     response = upload(client, register_file(row("P-59-001"), row("P-59-002")))
-    assert response.status_code == 302 and response["Location"] == reverse("imports:review", args=["postes"])
+    dry_run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("imports:run", args=[dry_run.pk])
     assert len(pending_files(settings)) == 1
 
     page = client.get(response["Location"])
@@ -84,7 +87,8 @@ def test_upload_dry_run_then_confirm(client, login_as, roubaix, settings):
 
     token = client.session[services.SESSION_KEY]["postes"]["token"]
     done = client.post(reverse("imports:review", args=["postes"]), {"token": token})
-    assert done.status_code == 302 and done["Location"] == reverse("imports:done", args=["postes"])
+    confirmed = ImportRun.objects.exclude(pk=dry_run.pk).get()
+    assert done.status_code == 302 and done["Location"] == reverse("imports:run", args=[confirmed.pk])
     assert Post.objects.count() == 2
     assert pending_files(settings) == []
     final = client.get(done["Location"]).content.decode()
@@ -94,7 +98,7 @@ def test_upload_dry_run_then_confirm(client, login_as, roubaix, settings):
 def test_the_dry_run_lists_errors_with_row_and_column(client, login_as, roubaix):
     login_as(Role.COORDINATOR)
     upload(client, register_file(row("P-1"), row("P-2", type_poste="Urbain"), row("P-3", department="62")))
-    content = client.get(reverse("imports:review", args=["postes"])).content.decode()
+    content = client.get(reverse("imports:review", args=["postes"]), follow=True).content.decode()
     assert "2 erreurs : rien ne sera importé" in content
     assert "<td>3</td>" in content and "<code>type_poste</code>" in content
     assert "<td>4</td>" in content and "Ce département n&#x27;est pas dans votre périmètre." in content
@@ -128,13 +132,13 @@ def test_the_file_is_checked_again_and_all_rows_revalidated_at_confirmation(clie
     login_as(Role.COORDINATOR)
     upload(client, register_file(row("P-1"), row("P-2", commune="59999")))
     CommuneFactory(insee_code="59999", department=department("59"))
-    content = client.get(reverse("imports:review", args=["postes"])).content.decode()
+    content = client.get(reverse("imports:review", args=["postes"]), follow=True).content.decode()
     assert "Fichier valide" in content
     token = client.session[services.SESSION_KEY]["postes"]["token"]
     from mediation.models import Commune
 
     Commune.objects.filter(insee_code="59999").delete()
-    response = client.post(reverse("imports:review", args=["postes"]), {"token": token})
+    response = client.post(reverse("imports:review", args=["postes"]), {"token": token}, follow=True)
     assert response.status_code == 200
     assert "Rien n&#x27;a été importé" in response.content.decode()
     assert not Post.objects.exists() and not Structure.objects.exists()
@@ -198,7 +202,7 @@ def test_a_workbook_that_breaks_the_parser_is_reported_on_the_review_page(client
             archive.writestr(info, b"<broken" if info.filename == "xl/worksheets/sheet1.xml" else data)
     login_as(Role.ADMIN)
     upload(client, SimpleUploadedFile("registre.xlsx", target.getvalue()))
-    response = client.get(reverse("imports:review", args=["postes"]))
+    response = client.get(reverse("imports:review", args=["postes"]), follow=True)
     assert response.status_code == 200
     assert "endommagé ou illisible" in response.content.decode()
 

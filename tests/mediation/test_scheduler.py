@@ -98,7 +98,7 @@ def test_the_scheduler_runs_every_daily_job_at_the_hour_and_records_what_each_di
     assert all(run.succeeded and run.error == "" and run.finished_at for run in runs.values())
     assert runs["clearsessions"].counts == {"sessions_expirees": 1}
     assert runs["purge_audit_logs"].counts == {"entrees_supprimees": 1}
-    assert runs["abandoned_uploads"].counts == {"fichiers_supprimes": 1}
+    assert runs["abandoned_uploads"].counts == {"fichiers_supprimes": 1, "imports_oublies": 0}
     assert runs["referral_counters"].counts == {"compteurs_supprimes": 1}
     assert runs["sent_emails"].counts == {"emails_supprimes": 1, "taches_supprimees": 0}
     assert list(OutgoingEmail.objects.values_list("recipients", flat=True)) == ["y@exemple.fr"]
