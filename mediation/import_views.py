@@ -85,7 +85,16 @@ def import_upload(request, kind):
         run = services.start_run(request, kind, token=token, name=form.upload.name, options=options, dry_run=True)
         return redirect("imports:run", pk=run.pk)
     pending = services.pending_entry(request, kind)
-    return render(request, "imports/upload.html", context_for(kind, form=form, pending=pending))
+    pending_run = (
+        ImportRun.objects.for_user(request.user)
+        .filter(kind=kind.slug, upload_token=pending["token"], dry_run=True)
+        .first()
+        if pending
+        else None
+    )
+    return render(
+        request, "imports/upload.html", context_for(kind, form=form, pending=pending, pending_run=pending_run)
+    )
 
 
 @for_roles(*IMPORT_ROLES)

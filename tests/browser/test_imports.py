@@ -20,6 +20,7 @@ from mediation import operations
 from mediation.enums import Role
 from mediation.imports import report as progress
 from mediation.models import Post, PostHolding
+from tests.browser.a11y import page_violations
 from tests.conftest import enable_totp
 from tests.factories import CommuneFactory, PostFactory, StructureFactory, department, make_mediator, make_user
 from tests.imports.conftest import csv_bytes
@@ -141,9 +142,11 @@ def test_a_sheets_import_run_by_the_worker_shows_its_progress_then_its_summary(
     upload(page, {"name": "fiches.csv", "mimeType": "text/csv", "buffer": csv_bytes(SHEET_HEADERS, five_rows())})
     expect(page.get_by_role("heading", level=1)).to_have_text("Vérification de « fiches.csv »")
     expect(page.get_by_role("status")).to_contain_text("En attente de démarrage")
+    assert page_violations(page) == []
     call_command("run_worker", "--once")
     expect(page.get_by_role("heading", level=2, name="Fichier valide")).to_be_visible()
     expect(page.locator(".app-import-progress")).to_have_count(0)
+    assert page_violations(page) == []
 
     page.get_by_role("button", name="Importer les 5 lignes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Import de « fiches.csv »")
@@ -155,6 +158,7 @@ def test_a_sheets_import_run_by_the_worker_shows_its_progress_then_its_summary(
         expect(page.locator(".app-import-progress progress")).to_have_attribute("value", "2")
         expect(page.get_by_text("5 lignes créées")).to_have_count(0)
         assert chunks_written == [1]
+        assert page_violations(page) == []
     finally:
         release.set()
         worker.join(timeout=30)
@@ -163,6 +167,7 @@ def test_a_sheets_import_run_by_the_worker_shows_its_progress_then_its_summary(
     expect(page.get_by_text("5 lignes créées")).to_be_visible()
     expect(line).to_be_hidden()
     expect(page.get_by_role("link", name="Retour aux imports")).to_be_visible()
+    assert page_violations(page) == []
     assert Sheet.objects.count() == 4 and SheetRequest.objects.count() == 5
     assert list(tmp_path.iterdir()) == []
 
@@ -170,6 +175,7 @@ def test_a_sheets_import_run_by_the_worker_shows_its_progress_then_its_summary(
     runs = page.get_by_role("table", name=re.compile("Vos vérifications et imports"))
     expect(runs.get_by_role("row")).to_have_count(3)
     expect(runs.get_by_role("row").nth(1)).to_contain_text("Importé")
+    assert page_violations(page) == []
 
 
 def worker_thread():

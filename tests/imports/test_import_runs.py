@@ -247,6 +247,14 @@ def test_a_run_whose_file_is_gone_fails_with_a_message(client, login_as, mediato
     assert "Le fichier déposé n&#x27;est plus sur le serveur : rien n&#x27;a été importé." in page_of(client, url)
 
 
+def test_the_upload_page_leads_back_to_the_pending_files_dry_run(client, login_as, mediator):
+    login_as(Role.ADMIN)
+    url, _ = upload(client, five_rows())
+    page = page_of(client, reverse("imports:upload", args=["fiches"]))
+    assert f'attend votre confirmation. <a href="{url}">Revoir sa vérification</a>' in page
+    assert ImportRun.objects.count() == 1
+
+
 def test_asked_by_its_polling_once_finished_the_page_reloads_for_the_result(client, login_as, mediator):
     login_as(Role.ADMIN)
     url, _ = upload(client, five_rows())
