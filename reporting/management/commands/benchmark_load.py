@@ -245,7 +245,9 @@ class Command(BaseCommand):
                 f"pause de {think[0]:g} à {think[1]:g} s entre deux pages, gunicorn {workers} workers "
                 f"sur {HOST}:{port}, charge de la machine au départ {os.getloadavg()[0]:.2f}…"
             )
+            client_cpu = time.process_time()
             samples, elapsed = self.run(people, port, duration, think, request_timeout)
+            client_cpu = time.process_time() - client_cpu
         finally:
             stop_gunicorn(server)
             SessionStore().model.objects.filter(session_key__in=[p.session_key for p in people]).delete()
@@ -253,8 +255,9 @@ class Command(BaseCommand):
         for line in format_table(pages, overall):
             self.stdout.write(line)
         self.stdout.write(
-            f"{overall.count / elapsed:.1f} requêtes/s sur {elapsed:.0f} s ; journal de gunicorn : {log} ; "
-            f"charge de la machine à la fin {os.getloadavg()[0]:.2f}"
+            f"{overall.count / elapsed:.1f} requêtes/s sur {elapsed:.0f} s ; processeur pris par les personnes "
+            f"simulées {client_cpu:.1f} s ; charge de la machine à la fin {os.getloadavg()[0]:.2f} ; "
+            f"journal de gunicorn : {log}"
         )
         missed = missed_target(pages, overall)
         if missed:
