@@ -50,7 +50,8 @@ def mediator(db):
 @pytest.fixture
 def shown_progress(client, monkeypatch):
     """The progress line the run's page shows (asked as its htmx polling asks) each time the
-    worker writes where it is."""
+    worker writes where it is. The worker lives (it beat just now)."""
+    operations.beat(operations.WORKER)
     lines = []
     write = services._write_progress
 
@@ -325,6 +326,17 @@ def test_with_the_worker_down_the_page_says_the_import_waits_for_it(client, logi
     assert ImportRun.objects.get().state == ImportRun.State.QUEUED
     assert stored_files(settings) == [token]  # the file waits with it
     assert "L'import attend le travailleur" in client.get(url, headers=HTMX).content.decode()
+
+
+def test_a_running_import_whose_worker_went_silent_says_so(client, login_as, mediator, settings):
+    settings.TASKS = DATABASE_QUEUE
+    login_as(Role.ADMIN)
+    url, _ = upload(client, five_rows())
+    ImportRun.objects.update(state=ImportRun.State.RUNNING)  # taken, then the worker stopped beating
+    assert "ne donne plus signe de vie pendant cet import" in page_of(client, url)
+    operations.beat(operations.WORKER)
+    page = page_of(client, url)
+    assert "signe de vie" not in page and "Lecture du fichier…" in page
 
 
 def test_the_daily_job_forgets_old_runs_and_stale_progress(client, login_as, mediator, settings):
