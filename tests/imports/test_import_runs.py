@@ -256,6 +256,22 @@ def test_the_upload_page_leads_back_to_the_pending_files_dry_run(client, login_a
     assert ImportRun.objects.count() == 1
 
 
+def test_the_imports_page_lists_the_runs_in_a_number_of_queries_that_does_not_grow(client, login_as, mediator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login_as(Role.ADMIN)
+    upload(client, five_rows())
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("imports:list"))
+    for _ in range(5):
+        upload(client, five_rows())
+    with CaptureQueriesContext(connection) as six:
+        page = page_of(client, reverse("imports:list"))
+    assert page.count("fiches.csv</a>") == 6
+    assert len(six) == len(one)
+
+
 def test_asked_by_its_polling_once_finished_the_page_reloads_for_the_result(client, login_as, mediator):
     login_as(Role.ADMIN)
     url, _ = upload(client, five_rows())
