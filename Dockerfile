@@ -22,7 +22,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 mediation \
-    && useradd --system --uid 10001 --gid mediation --home-dir /home/mediation --create-home mediation
+    && useradd --system --uid 10001 --gid mediation --home-dir /home/mediation --create-home mediation \
+    && install -d -m 0700 -o mediation -g mediation /var/lib/mediation/imports
 
 WORKDIR /app
 # The runtime lock only (tests and tools are in requirements-dev.txt), every file checked against

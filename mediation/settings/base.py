@@ -222,9 +222,6 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "60000"))
 IMPORT_MAX_UNZIPPED_BYTES = int(os.environ.get("IMPORT_MAX_UNZIPPED_BYTES", str(200 * 1024 * 1024)))
 IMPORT_TEMP_DIR = os.environ.get("IMPORT_TEMP_DIR", "")
-# From this many rows, the dry run and the import of any kind are streamed: the page shows their
-# progress while they run.
-IMPORT_PROGRESS_FROM_ROWS = int(os.environ.get("IMPORT_PROGRESS_FROM_ROWS", "2000"))
 
 # Invitations: how long a link stays valid.
 INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
