@@ -44,7 +44,8 @@ core_patterns = [
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/nouvelle/", views.invitation_create, name="invitation_create"),
     path("invitations/<int:pk>/annuler/", views.invitation_revoke, name="invitation_revoke"),
-    path("postes/", views.post_register, name="post_register"),
+    # The posts register page shows the register's figures: its view is on the reporting floor.
+    path("postes/", include("reporting.register_urls")),
     path("ma-structure/", views.structure_home, name="structure_home"),
     path("mon-compte/", views.my_account, name="my_account"),
 ]

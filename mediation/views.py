@@ -9,14 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from reporting import queries
-
 from . import perms, services
 from .access import authenticated, for_roles, public
 from .enums import Role
 from .forms import AcceptInvitationForm, InvitationForm
 from .idempotency import save_once
-from .models import Department, Invitation, Membership, Post, PostHolding, User
+from .models import Invitation, Membership, Post, PostHolding, User
 
 # Longest id accepted from a query string (a 64-bit integer has 19 digits).
 MAX_ID_DIGITS = 18
@@ -70,36 +68,6 @@ def structure_home(request):
         request,
         "mediation/structure_home.html",
         {"structure": structure, "posts": posts, "members": members, "today": today},
-    )
-
-
-@for_roles(Role.COORDINATOR, Role.ADMIN)
-def post_register(request):
-    today = timezone.localdate()
-    departments = Department.objects.for_user(request.user)
-    department_code = request.GET.get("departement", "")
-    posts = Post.objects.for_user(request.user).select_related("structure__commune", "department")
-    if department_code:
-        posts = posts.filter(department__code=department_code)
-    posts = posts.prefetch_related(
-        Prefetch(
-            "holdings",
-            queryset=PostHolding.objects.active_on(today).select_related("mediator"),
-            to_attr="current_holdings",
-        )
-    ).order_by("department__code", "code")
-    page = Paginator(posts, 50).get_page(request.GET.get("page"))
-    register = queries.posts_register(departments=departments, day=today)
-    return render(
-        request,
-        "mediation/post_register.html",
-        {
-            "page": page,
-            "register": register,
-            "departments": departments,
-            "department_code": department_code,
-            "today": today,
-        },
     )
 
 

@@ -110,3 +110,10 @@ def test_the_post_register_page_has_a_fixed_number_of_queries(
         PostHoldingFactory(post=PostFactory(structure=two_departments["nord"]))
     with django_assert_max_num_queries(14):
         assert client.get(reverse("mediation:post_register")).status_code == 200
+
+
+def test_the_post_register_keeps_the_address_people_know(client, login_as, two_departments):
+    login_as(Role.COORDINATOR, region=hauts_de_france())
+    assert reverse("mediation:post_register") == "/postes/"
+    page = client.get("/postes/").content.decode()
+    assert "Registre des postes" in page and "SOMME-1" in page
