@@ -80,7 +80,7 @@ def rows(sheets):
                 "type_demande": request.kind.label,
                 "etat": request.get_status_display(),
                 "date_ouverture": request.opened_on,
-                "date_cloture": request.closed_on,
+                "date_cloture": None if request.closed_on_unknown else request.closed_on,
             }
 
 

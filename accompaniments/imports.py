@@ -46,6 +46,10 @@ CHECKING = "Vérification des personnes et des fiches"
 SAVING = "Enregistrement"
 EARLIEST_DATE = datetime.date(1990, 1, 1)
 PLACEHOLDER_LAST_NAME = "Personne"
+UNKNOWN_CLOSING = (
+    "demande(s) résolue(s) ou non résolue(s) sans date de clôture : enregistrée(s) close(s) le jour de leur "
+    "ouverture (au bilan, closes dans l'année de la fiche), affichée(s) « date inconnue »"
+)
 APP_ID = re.compile(r"^app-(\d+)$", re.IGNORECASE)
 
 COLUMNS = (
@@ -78,7 +82,9 @@ COLUMNS = (
     Column("etat", "État de la demande", help="en cours · résolue · non résolue."),
     Column("date_ouverture", "Date d'ouverture de la demande", help="JJ/MM/AAAA ; à défaut, la date de la fiche."),
     Column(
-        "date_cloture", "Date de clôture de la demande", help="Obligatoire pour une demande résolue ou non résolue."
+        "date_cloture",
+        "Date de clôture de la demande",
+        help="Pour une demande résolue ou non résolue ; vide : date inconnue (close le jour de son ouverture).",
     ),
 )
 HEADERS = [c.key for c in COLUMNS]
@@ -93,6 +99,9 @@ SHEET_FIELDS = {
     "contact_mode_id": "mode_contact",
 }
 REQUEST_COLUMNS = ("domaine", "type_demande", "etat", "date_ouverture", "date_cloture")
+# What a row may change in a stored request, and what is read of the stored ones.
+REQUEST_CHANGES = ("status", "closed_on", "closed_on_unknown")
+REQUEST_STORED = ("pk", "sheet_id", "domain", "kind_id", "opened_on", *REQUEST_CHANGES)
 
 DOMAINS = values.enum_choices(
     RequestDomain,
@@ -123,7 +132,7 @@ class ParsedRow:
     first_name: str
     birth_year: int | None
     sheet: dict  # the SHEET_FIELDS the file gives
-    request: dict | None  # domain, kind_id, status, opened_on, closed_on
+    request: dict | None  # domain, kind_id, status, opened_on, closed_on, closed_on_unknown
     stored_request: dict | None = None  # the stored request this row matches
     request_changes: dict = field(default_factory=dict)
 
@@ -329,11 +338,14 @@ class SheetImport:
         status = read("etat", STATUSES, required=True)
         opened_on = self._date(self._get(row, "date_ouverture"), errors, "date_ouverture") or sheet_date
         closed_on = self._date(self._get(row, "date_cloture"), errors, "date_cloture")
+        closed_on_unknown = False
         if status == RequestStatus.IN_PROGRESS and closed_on:
             errors.append(("date_cloture", "Une demande en cours n'a pas de date de clôture."))
         elif status in (RequestStatus.RESOLVED, RequestStatus.UNRESOLVED) and closed_on is None:
             if "date_cloture" not in {c for c, _ in errors}:
-                errors.append(("date_cloture", "Une demande résolue ou non résolue a une date de clôture."))
+                # The old tools kept the outcome, not its day: closed on its opening day, so
+                # that the bilan counts it closed within its year, and shown « date inconnue ».
+                closed_on, closed_on_unknown = opened_on, True
         elif closed_on and opened_on and closed_on < opened_on:
             errors.append(("date_cloture", "La date de clôture précède l'ouverture de la demande."))
         if kind is None or status is None:
@@ -344,6 +356,7 @@ class SheetImport:
             "status": status,
             "opened_on": opened_on,
             "closed_on": closed_on,
+            "closed_on_unknown": closed_on_unknown,
         }
 
     def _group(self, rows):
@@ -404,7 +417,7 @@ class SheetImport:
         if stored_sheets:
             kept = {s["pk"] for s in stored_sheets.values()}
             requests = SheetRequest.objects.filter(sheet__post_id__in=post_ids).order_by("pk")
-            for request in requests.values("pk", "sheet_id", "domain", "kind_id", "opened_on", "status", "closed_on"):
+            for request in requests.values(*REQUEST_STORED):
                 if request["sheet_id"] in kept:
                     stored_requests[request["sheet_id"]].append(request)
 
@@ -431,6 +444,9 @@ class SheetImport:
             (sum(1 for p in sheets.values() if p.changes), "fiche(s) à mettre à jour", "fiche(s) mise(s) à jour"),
         )
         self.report.notes = [f"{thousands(n)} {planned if dry_run else done}" for n, planned, done in counts if n]
+        unknown = sum(1 for p in sheets.values() for r in p.rows if r.request and r.request["closed_on_unknown"])
+        if unknown:
+            self.report.notes.append(f"{thousands(unknown)} {UNKNOWN_CLOSING}")
         return people
 
     def _new_person(self, rows):
@@ -475,9 +491,7 @@ class SheetImport:
                 continue
             stored_request = match.pop(0)
             row.stored_request = stored_request
-            row.request_changes = {
-                n: row.request[n] for n in ("status", "closed_on") if stored_request[n] != row.request[n]
-            }
+            row.request_changes = {n: row.request[n] for n in REQUEST_CHANGES if stored_request[n] != row.request[n]}
             if row.request_changes or sheet_changed:
                 report.updated += 1
             else:
@@ -545,7 +559,7 @@ class SheetImport:
         SheetRequest.objects.bulk_create(new_requests, batch_size=BATCH_SIZE)
         if changed_requests:
             SheetRequest.objects.bulk_update(
-                changed_requests, ["status", "closed_on", "follow_up_on"], batch_size=BATCH_SIZE
+                changed_requests, [*REQUEST_CHANGES, "follow_up_on"], batch_size=BATCH_SIZE
             )
         extra = {"import": self.source}
         log_bulk(

@@ -297,6 +297,9 @@ class SheetRequest(models.Model):
     status = models.CharField("état", max_length=12, choices=RequestStatus.choices, default=RequestStatus.IN_PROGRESS)
     opened_on = models.DateField("ouverte le")
     closed_on = models.DateField("close le", null=True, blank=True)
+    # Imported from an old tool that kept the outcome of a request, not the day of it: closed_on
+    # is then its opening day, so that the bilan counts it closed within its year.
+    closed_on_unknown = models.BooleanField("date de clôture inconnue", default=False, editable=False)
     follow_up_on = models.DateField("à relancer le", null=True, blank=True)
     note = models.CharField("note", max_length=500, blank=True)
 
@@ -320,6 +323,13 @@ class SheetRequest(models.Model):
                     "Une demande résolue ou non résolue a une date de clôture ; une demande en cours n'en a pas."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(closed_on_unknown=False) | (~Q(status="in_progress") & Q(closed_on=models.F("opened_on"))),
+                name="request_unknown_closing_on_opening",
+                violation_error_message=(
+                    "Une demande close à une date inconnue est résolue ou non résolue, close le jour de son ouverture."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -328,8 +338,9 @@ class SheetRequest(models.Model):
     def resolve(self, *, on, resolved=True):
         self.status = RequestStatus.RESOLVED if resolved else RequestStatus.UNRESOLVED
         self.closed_on = on
+        self.closed_on_unknown = False
         self.follow_up_on = None
-        self.save(update_fields=["status", "closed_on", "follow_up_on"])
+        self.save(update_fields=["status", "closed_on", "closed_on_unknown", "follow_up_on"])
 
 
 class Contact(models.Model):

@@ -384,6 +384,14 @@ class RequestForm(SharedRendererMixin, DsfrBaseForm, forms.ModelForm):
             self.add_error(
                 "follow_up_on", f"La relance ne peut pas précéder l'ouverture de la demande ({_short(opened)})."
             )
+        # An imported request closed on an unknown day keeps « date inconnue » until its state or
+        # dates are changed: a date typed here is a known one.
+        if self.instance.closed_on_unknown and (
+            data.get("status") != self.instance.status
+            or data.get("opened_on") != self.instance.opened_on
+            or data.get("closed_on") != self.instance.closed_on
+        ):
+            self.instance.closed_on_unknown = False
         return data
 
     def typed(self, name):

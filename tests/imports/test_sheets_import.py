@@ -156,7 +156,7 @@ def test_the_dry_run_writes_nothing(admin, mediator):
 
 def test_request_rules_are_checked(admin, mediator):
     data = sheets_file(
-        row("A-1", etat="résolue", date_cloture=""),
+        row("A-1", etat="résolue", date_cloture="31/02/2024"),
         row("A-2", etat="en cours"),
         row("A-3", date_cloture="01/01/2024"),
         row("A-4", domaine="soins", type_demande="Demande de Complémentaire santé solidaire"),
