@@ -10,13 +10,14 @@ free-text note, is wiped."""
 import datetime
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,16 +34,6 @@ from .models import Beneficiary, Contact, RetentionNotice, Sheet, SheetRequest
 logger = logging.getLogger(__name__)
 
 ANONYMISED_LAST_NAME = "Personne anonymisée"
-ANONYMISED_REASON = "(anonymisé)"
-# What a referral received from a professional says of the patient (her identity, her phone,
-# the professional's message, the mediator's reason for declining it).
-REFERRAL_WIPED_FIELDS = {
-    "patient_last_name": ANONYMISED_LAST_NAME,
-    "patient_first_name": "",
-    "patient_phone": "",
-    "message": "",
-    "decline_reason": "",
-}
 # The fields of a person's record an anonymisation empties (the sheets keep their own copy of
 # what the bilan counts). Names are replaced, the rest emptied.
 WIPED_FIELDS = {
@@ -103,20 +94,37 @@ SHEET_FIELDS = [
 ]
 REQUEST_FIELDS = ["domain", "kind", "status", "opened_on", "closed_on", "follow_up_on", "note"]
 CONTACT_FIELDS = ["date", "mode", "minutes", "note"]
-ORIENTATION_FIELDS = ["date", "partner", "partner_type", "reason", "outcome"]
-REFERRAL_FIELDS = [
-    "reference",
-    "received_at",
-    "referrer_name",
-    "referrer_profession",
-    "referrer_structure",
-    "patient_last_name",
-    "patient_first_name",
-    "patient_phone",
-    "commune",
-    "message",
-    "status",
-]
+
+
+@dataclass(frozen=True)
+class PersonalDataPart:
+    """What an app above this one holds about a person through her sheets (partners: the
+    orientations and the referral a sheet came from). It registers it from its AppConfig.ready()
+    and this module calls it, so the right of access, the anonymisation and the retention cover
+    it without importing that app.
+
+    - collect(beneficiary, sheets) -> {sheet pk: {key: value}}: keys added to each sheet of the
+      right of access (every sheet of `sheets` has them);
+    - anonymise(beneficiary): wipes its part, inside the anonymisation's transaction;
+    - expire(today, *, dry_run) -> int: wipes (or with dry_run counts) the records that the
+      retention expires on `today` (RetentionRun.referrals_wiped)."""
+
+    name: str
+    collect: Callable
+    anonymise: Callable
+    expire: Callable
+
+
+_PARTS = {}
+
+
+def register_part(part):
+    """Called from an AppConfig.ready(); registering the same name again replaces it."""
+    _PARTS[part.name] = part
+
+
+def registered_parts():
+    return list(_PARTS.values())
 
 
 # ---------------------------------------------------------------- right of access
@@ -152,46 +160,37 @@ def _label(instance, name):
     return label[:1].upper() + label[1:]
 
 
-def _record(instance, names):
+def record(instance, names):
     return [{"field": name, "label": _label(instance, name), "value": _shown(instance, name)} for name in names]
 
 
 def personal_data(beneficiary):
     """Everything held about `beneficiary`, as plain data: the record, each sheet with its
     requests, contacts, orientations to partners and the referral it came from."""
-    from partners.models import Orientation, Referral
-
-    sheets = (
+    sheets = list(
         Sheet.objects.filter(beneficiary=beneficiary)
         .select_related("post", "mediator", "contact_mode", "sex", "qpv", "resources", "came_via")
         .prefetch_related("barriers")
         .order_by("opened_on", "pk")
     )
-    requests, contacts, orientations, referrals = {}, {}, {}, {}
+    requests, contacts = {}, {}
     for request in (
         SheetRequest.objects.filter(sheet__beneficiary=beneficiary).select_related("kind").order_by("opened_on", "pk")
     ):
-        requests.setdefault(request.sheet_id, []).append(_record(request, REQUEST_FIELDS))
+        requests.setdefault(request.sheet_id, []).append(record(request, REQUEST_FIELDS))
     for contact in Contact.objects.filter(sheet__beneficiary=beneficiary).select_related("mode").order_by("date", "pk"):
-        contacts.setdefault(contact.sheet_id, []).append(_record(contact, CONTACT_FIELDS))
-    for orientation in (
-        Orientation.objects.filter(sheet__beneficiary=beneficiary).select_related("partner").order_by("date", "pk")
-    ):
-        orientations.setdefault(orientation.sheet_id, []).append(_record(orientation, ORIENTATION_FIELDS))
-    for referral in Referral.objects.filter(sheet__beneficiary=beneficiary).select_related("commune"):
-        referrals[referral.sheet_id] = _record(referral, REFERRAL_FIELDS) + [
-            {"field": "reasons", "label": "Motifs", "value": ", ".join(r.label for r in referral.reasons.all()) or None}
-        ]
+        contacts.setdefault(contact.sheet_id, []).append(record(contact, CONTACT_FIELDS))
+    parts = [part.collect(beneficiary, sheets) for part in registered_parts()]
     return {
         "schema_version": 1,
         "generated_at": timezone.localtime().strftime("%d/%m/%Y %H:%M"),
         "structure": beneficiary.structure.name,
-        "person": _record(beneficiary, PERSON_FIELDS),
+        "person": record(beneficiary, PERSON_FIELDS),
         "sheets": [
             {
                 "id": sheet.pk,
                 "title": f"Fiche du {sheet.opened_on:%d/%m/%Y}",
-                "fields": _record(sheet, SHEET_FIELDS)
+                "fields": record(sheet, SHEET_FIELDS)
                 + [
                     {
                         "field": "barriers",
@@ -201,9 +200,8 @@ def personal_data(beneficiary):
                 ],
                 "requests": requests.get(sheet.pk, []),
                 "contacts": contacts.get(sheet.pk, []),
-                "orientations": orientations.get(sheet.pk, []),
-                "referral": referrals.get(sheet.pk),
             }
+            | {key: value for part in parts for key, value in part[sheet.pk].items()}
             for sheet in sheets
         ],
     }
@@ -227,8 +225,6 @@ def access_pdf(data):
 def anonymise(beneficiary, *, by=None, reason="anonymisation"):
     """Wipe what names or reaches the person and every note about her; keep the sheets'
     statistical fields. Audited (each record saved, plus one entry naming the operation)."""
-    from partners.models import Orientation, Referral
-
     beneficiary = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
     if beneficiary.anonymised_at is not None:
         return beneficiary
@@ -249,13 +245,8 @@ def anonymise(beneficiary, *, by=None, reason="anonymisation"):
     for contact in Contact.objects.filter(sheet__beneficiary=beneficiary).exclude(note=""):
         contact.note = ""
         contact.save(update_fields=["note"])
-    for orientation in Orientation.objects.filter(sheet__beneficiary=beneficiary).exclude(reason=ANONYMISED_REASON):
-        orientation.reason = ANONYMISED_REASON
-        orientation.save(update_fields=["reason"])
-    for referral in Referral.objects.filter(sheet__beneficiary=beneficiary):
-        for name, value in REFERRAL_WIPED_FIELDS.items():
-            setattr(referral, name, value)
-        referral.save(update_fields=list(REFERRAL_WIPED_FIELDS))
+    for part in registered_parts():
+        part.anonymise(beneficiary)
     RetentionNotice.objects.filter(beneficiary=beneficiary).delete()
     log_bulk(Beneficiary, [beneficiary.pk], action=LogEntry.Action.UPDATE, actor=by, extra={"operation": reason})
     return beneficiary
@@ -331,32 +322,6 @@ def pending_for_structure(structure):
     )
 
 
-def referrals_to_wipe(today):
-    """Referrals that never became a sheet (declined, or left pending) whose last step, the
-    decision or else their arrival, is REFERRAL_RETENTION_MONTHS old: the patient is not
-    accompanied, nothing justifies keeping her name. An accepted referral follows its person."""
-    from partners.models import Referral
-
-    cutoff = timezone.make_aware(
-        datetime.datetime.combine(months_before(today, settings.REFERRAL_RETENTION_MONTHS), datetime.time.min)
-    )
-    return (
-        Referral.objects.filter(sheet__isnull=True)
-        .exclude(patient_last_name=ANONYMISED_LAST_NAME)
-        .filter(Q(decided_at__lt=cutoff) | Q(decided_at__isnull=True, received_at__lt=cutoff))
-    )
-
-
-def wipe_referrals(referrals):
-    """Wipe the patient from these referrals, in one update, audited."""
-    from partners.models import Referral
-
-    pks = list(referrals.values_list("pk", flat=True))
-    Referral.objects.filter(pk__in=pks).update(**REFERRAL_WIPED_FIELDS)
-    log_bulk(Referral, pks, action=LogEntry.Action.UPDATE, actor=None, extra={"operation": "conservation"})
-    return len(pks)
-
-
 @dataclass(frozen=True)
 class RetentionRun:
     day: datetime.date
@@ -394,8 +359,7 @@ def apply_retention(*, today=None, base_url="", dry_run=False):
                 _notify(structure_id, people, today=today, base_url=base_url)
             for beneficiary in due:
                 anonymise(beneficiary, by=None, reason="conservation")
-        referrals = referrals_to_wipe(today)
-        wiped = referrals.count() if dry_run else wipe_referrals(referrals)
+        wiped = sum(part.expire(today, dry_run=dry_run) for part in registered_parts())
     run = RetentionRun(today, len(newly_warned), len(due), len(by_structure), wiped)
     logger.info(
         "retention %s%s: %s warned (%s structures), %s anonymised, %s referrals wiped",

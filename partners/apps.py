@@ -6,10 +6,13 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partenaires"
 
     def ready(self):
+        from accompaniments.personal_data import register_part
         from mediation.imports.services import register
 
         from .audit import register_models
         from .imports import PARTNERS
+        from .personal_data import PARTNERS_PART
 
         register_models()
         register(PARTNERS)  # one of the imports
+        register_part(PARTNERS_PART)  # a person's orientations and referrals, in the life of her data

@@ -1,6 +1,7 @@
 """The layers of the apps (.importlinter): `lint-imports`, run by `make quality`, keeps the real
 tree and fails a copy of it where the core imports an app above it."""
 
+import configparser
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,13 @@ def test_the_real_tree_keeps_its_layers():
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 kept, 0 broken" in result.stdout
+
+
+def test_no_upward_import_is_tolerated():
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    for name, section in config.items():
+        assert "ignore_imports" not in section, f"{name} tolerates upward imports: {section['ignore_imports']}"
 
 
 def test_an_upward_import_breaks_the_layers(tmp_path):

@@ -17,6 +17,7 @@ from accompaniments.enums import RequestStatus
 from accompaniments.models import Beneficiary, RetentionNotice
 from mediation.enums import Role
 from mediation.models import Department
+from partners import personal_data as partners_personal_data
 from reporting.bilan import compute_bilan
 from reporting.exports import bilan_document
 from reporting.scope import resolve_scope
@@ -400,7 +401,7 @@ def test_referrals_that_never_became_a_sheet_lose_the_patient_after_their_retent
         sheet=people["recent_sheet"].sheets.get(),
     )
 
-    assert sorted(personal_data.referrals_to_wipe(TODAY).values_list("pk", flat=True)) == sorted(
+    assert sorted(partners_personal_data.referrals_to_wipe(TODAY).values_list("pk", flat=True)) == sorted(
         [old_declined.pk, old_pending.pk]
     )
     dry = personal_data.apply_retention(today=TODAY, dry_run=True)
