@@ -26,7 +26,7 @@ def token_digest(token: str) -> str:
 @transaction.atomic
 def invite(
     *,
-    by: User,
+    by: User | None,
     email: str,
     role: str,
     base_url: str,
@@ -37,10 +37,13 @@ def invite(
     region=None,
     departments=(),
     submission_key=None,
+    send_email=True,
 ) -> tuple[Invitation, str]:
     """Record an invitation and e-mail its link once the transaction commits. Returns the
     invitation and the link (the token is not stored, only its digest). A `submission_key`
-    already used refuses the insert (IntegrityError): no second invitation, no second e-mail."""
+    already used refuses the insert (IntegrityError): no second invitation, no second e-mail.
+    Without `send_email` (the first administrator's, from the command line: `by` is None) the
+    caller hands the link over itself."""
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         email=email.lower(),
@@ -57,6 +60,8 @@ def invite(
     )
     invitation.departments.set(departments)
     link = base_url.rstrip("/") + reverse("invitation_accept", kwargs={"token": token})
+    if not send_email:
+        return invitation, link
     context = {"invitation": invitation, "link": link, "inviter": by}
     subject = "Votre accès à Médiation santé"
     body = render_to_string("mediation/emails/invitation.txt", context)
@@ -117,3 +122,57 @@ def _spend(invitation: Invitation, user: User) -> User:
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])
     return user
+
+
+# ---------------------------------------------------------------- the first administrator
+
+
+class FirstAdminRefused(Exception):
+    """The first administrator's invitation cannot be made; the message says why, in French."""
+
+
+@transaction.atomic
+def invite_first_admin(
+    *, email: str, base_url: str, first_name="", last_name="", additional=False
+) -> tuple[Invitation, str, list[Invitation]]:
+    """Invite an administrator from the server's command line (`create_first_admin`), through the
+    invitation everyone gets: a password, then the second factor. Refused for an address that
+    already has an account, and while an administrator is active unless `additional` is asked
+    (the next ones are invited from the web pages). A pending invitation for the address is
+    revoked (its link stops working) and replaced: returns the new invitation, its link and the
+    revoked ones."""
+    email = email.strip().lower()
+    account = User.objects.filter(email__iexact=email).first()
+    if account is not None and account.is_active:
+        raise FirstAdminRefused(
+            f"Un compte actif existe déjà avec l'adresse {email} : rien n'est créé. S'il a été fait avec "
+            "createsuperuser, il n'ouvre que l'administration technique ; supprimez-le depuis /admin/ ou "
+            "choisissez une autre adresse."
+        )
+    if account is not None:
+        raise FirstAdminRefused(
+            f"Un compte inactif existe déjà avec l'adresse {email} (fermé, ou créé par un import) : rien n'est "
+            "créé. Rouvrez-le depuis /admin/ ou choisissez une autre adresse."
+        )
+    admins = Membership.objects.filter(role=Role.ADMIN, user__is_active=True).count()
+    if admins and not additional:
+        raise FirstAdminRefused(
+            f"Un·e administrateur·rice actif·ve existe déjà ({admins} compte{'s' if admins > 1 else ''}) : rien "
+            "n'est créé. Les suivant·es sont invité·es depuis la page Invitations du site. Pour créer malgré "
+            "tout un·e administrateur·rice supplémentaire depuis le serveur, ajoutez --additional-admin."
+        )
+    revoked = list(Invitation.objects.select_for_update().pending().filter(email__iexact=email))
+    now = timezone.now()
+    for old in revoked:
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at"])
+    invitation, link = invite(
+        by=None,
+        email=email,
+        role=Role.ADMIN,
+        base_url=base_url,
+        first_name=first_name,
+        last_name=last_name,
+        send_email=False,
+    )
+    return invitation, link, revoked
