@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.http import QueryDict
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
+from dsfr.forms import DsfrBaseForm
 
 from mediation import perms
 from mediation.enums import Role, Vocabulary
@@ -36,16 +36,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
-
-
-# DsfrBaseForm gives every form a renderer of its own, hence a template engine of its own that
-# parses the field templates again: a page of 50 quick-close forms took a second. One shared
-# renderer keeps its compiled templates.
-SHARED_RENDERER = DsfrDjangoTemplates()
-
-
-class SharedRendererMixin:
-    default_renderer = SHARED_RENDERER
 
 
 def reject_future(day):
@@ -96,7 +86,7 @@ class MediatorChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.email
 
 
-class SheetForm(SharedRendererMixin, VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
+class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
     """The sheet itself. On a new sheet the person's situation is proposed from her record;
     what is saved is a snapshot that later edits of the record leave untouched."""
 
@@ -304,7 +294,7 @@ def request_kind_choices(*, keep=()):
     ]
 
 
-class RequestForm(SharedRendererMixin, DsfrBaseForm, forms.ModelForm):
+class RequestForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = SheetRequest
         fields = ["domain", "kind", "status", "opened_on", "closed_on", "follow_up_on", "note"]
@@ -537,7 +527,7 @@ SheetRequestFormSet = request_formset_class(extra=0)
 # ---------------------------------------------------------------- on the sheet page
 
 
-class ContactForm(SharedRendererMixin, DsfrBaseForm, forms.ModelForm):
+class ContactForm(DsfrBaseForm, forms.ModelForm):
     prefix = "contact"
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -580,7 +570,7 @@ def _max_minutes(value):
         raise forms.ValidationError(f"Indiquez une durée entre 0 et {MAX_CONTACT_MINUTES} minutes.")
 
 
-class CloseRequestForm(SharedRendererMixin, DsfrBaseForm):
+class CloseRequestForm(DsfrBaseForm):
     status = forms.ChoiceField(
         label="Issue",
         choices=[(s.value, s.label) for s in CLOSED_STATUSES],
@@ -610,7 +600,7 @@ class CloseRequestForm(SharedRendererMixin, DsfrBaseForm):
 # ---------------------------------------------------------------- the daily lists
 
 
-class CaseloadFilterForm(SharedRendererMixin, DsfrBaseForm):
+class CaseloadFilterForm(DsfrBaseForm):
     """Filters of « Mes accompagnements », in the query string (they never hold a name)."""
 
     statut = forms.ChoiceField(
@@ -634,7 +624,7 @@ class CaseloadFilterForm(SharedRendererMixin, DsfrBaseForm):
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "", False)}
 
 
-class NameSearchForm(SharedRendererMixin, DsfrBaseForm):
+class NameSearchForm(DsfrBaseForm):
     """A name is sent in the body of a POST, never in a URL."""
 
     nom = forms.CharField(label="Nom ou prénom", max_length=150, required=False)

@@ -99,6 +99,10 @@ TEMPLATES = [
     },
 ]
 
+# One form renderer for every form (django-dsfr's: DSFR markup for choices and errors). Django keeps
+# one instance of it per process, so the field templates are parsed once, not once per form.
+FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+
 # Database: a SQLite file beside the project unless DATABASE_URL says otherwise.
 DATABASES = {
     "default": dj_database_url.config(
