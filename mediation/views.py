@@ -199,6 +199,9 @@ def invitation_accept(request, token):
 
 
 def permission_denied(request, exception=None):
+    """A person without any role is told what to do (the same page as her home), not only "no"."""
+    if request.user.is_authenticated and perms.role_of(request.user) is None:
+        return render(request, "mediation/no_role.html", status=403)
     return render(request, "403.html", status=403)
 
 
