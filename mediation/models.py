@@ -272,7 +272,9 @@ class Post(models.Model):
         Department, on_delete=models.PROTECT, related_name="posts", verbose_name="département"
     )
     post_type = models.CharField("type de poste", max_length=10, choices=PostType.choices)
-    funding = models.CharField("financement", max_length=20, choices=Funding.choices)
+    funding = models.CharField(
+        "financement", max_length=20, choices=Funding.choices, blank=True, help_text="Vide : non renseigné."
+    )
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
     communes = models.ManyToManyField(Commune, blank=True, related_name="posts", verbose_name="communes couvertes")

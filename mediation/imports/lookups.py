@@ -115,3 +115,48 @@ class Lookups:
 
     def add_structure(self, structure):
         self.structures.setdefault((structure.name.lower(), structure.commune_id), structure)
+
+    # ------------------------------------------------------------ communes by name
+
+    def load_commune_names(self, departments=None):
+        """The communes of `departments` (None: every one) by name key (values.commune_name_key),
+        for the files that name a commune instead of giving its code; added to the communes by
+        code too, for the rows' widgets."""
+        if not hasattr(self, "commune_names"):
+            self.commune_names, self.named_departments = {}, set()  # (department pk, key) -> [Commune]
+        everything = departments is None
+        wanted = {"*"} if everything else {department.pk for department in departments}
+        if "*" in self.named_departments or wanted <= self.named_departments:
+            return
+        communes = Commune.objects.select_related("department").order_by("insee_code")
+        if not everything:
+            communes = communes.filter(department_id__in=wanted - self.named_departments)
+        for commune in communes:
+            key = (commune.department_id, values.commune_name_key(commune.name))
+            found = self.commune_names.setdefault(key, [])
+            if commune not in found:
+                found.append(commune)
+            self.communes.setdefault(commune.insee_code, commune)
+        self.named_departments |= wanted
+
+    def commune_by_name(self, name, department=None):
+        """The commune called `name` in `department` (a Department; None: in any department),
+        whatever the case, accents, hyphens and « St »/« Saint »; a CellError when none or
+        several have that name (the candidates listed with their INSEE codes)."""
+        self.load_commune_names(None if department is None else [department])
+        key = values.commune_name_key(name)
+        if department is not None:
+            found = self.commune_names.get((department.pk, key), [])
+        else:
+            found = [c for (_pk, k), communes in self.commune_names.items() if k == key for c in communes]
+        where = f" dans le département {department.code}" if department is not None else ""
+        if not found:
+            raise CellError(
+                f"Commune inconnue{where} : « {name} ». Vérifiez son nom ou donnez son code INSEE "
+                "(importez d'abord la liste des communes)."
+            )
+        if len(found) > 1:
+            candidates = " · ".join(f"{c.name} ({c.insee_code}, {c.department.code})" for c in found)
+            hint = "donnez son code INSEE." if department is not None else "donnez le département ou le code INSEE."
+            raise CellError(f"Plusieurs communes s'appellent « {name} »{where} : {candidates} ; {hint}")
+        return found[0]

@@ -11,6 +11,7 @@ natural key (INSEE code, QPV code, structure name + commune, post code, partner 
 department), so that importing the same file twice changes nothing. A coordinator may only touch
 rows of her departments: a row elsewhere is an error on the column that places it."""
 
+import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -27,8 +28,29 @@ from .report import Column
 from .values import CellError
 
 BATCH_SIZE = 1000
+YEAR_MIN, YEAR_MAX = 1990, 2100  # the years a posts register may be of
 
 OUT_OF_SCOPE = "Ce département n'est pas dans votre périmètre."
+
+# What a row was accepted with, and the rule that decided it: (said by the dry run, once imported).
+WARNINGS = {
+    "no_funding": (
+        "poste(s) sans financement : importé(s) avec le financement « non renseigné »",
+        "poste(s) importé(s) sans financement (« non renseigné »)",
+    ),
+    "start_from_year": (
+        "poste(s) nouveau(x) sans date de début : ouvert(s) au 1er janvier de l'année du registre (colonne annee)",
+        "poste(s) nouveau(x) sans date de début ouvert(s) au 1er janvier de l'année du registre",
+    ),
+    "start_kept": (
+        "poste(s) déjà connu(s) sans date de début : leur début enregistré est gardé",
+        "poste(s) déjà connu(s) sans date de début : début enregistré gardé",
+    ),
+    "commune_by_name": (
+        "structure(s) dont la commune est donnée par son nom : reconnue(s) par nom et département",
+        "structure(s) dont la commune était donnée par son nom, reconnue(s) par nom et département",
+    ),
+}
 
 POST_TYPES = values.enum_choices(PostType, name="type de poste", aliases={"quartier prioritaire": PostType.QPV})
 FUNDINGS = values.enum_choices(
@@ -178,10 +200,21 @@ class ScopedResource(resources.ModelResource):
         self.dry_run = dry_run  # the caller rolls the transaction back: see PostResource
         self.allowed = None if allowed_department_ids is None else set(allowed_department_ids)
         self.notes = Counter()
+        self.warnings = Counter()  # rules that accepted a row as it was, said by warning_lines
         self.seen_keys = {}
         self.lines = []  # the spreadsheet's row number of each dataset row (set by the caller)
         self.lookups = None
         self.existing = {}  # natural key -> stored instance
+
+    def warning_lines(self, *, dry_run):
+        """The warnings of the rows read so far, in French: each rule that accepted a row as
+        the region wrote it, with its number of rows (WARNINGS: said by the dry run, said once
+        imported)."""
+        return [
+            f"{self.warnings[name]} {said[0 if dry_run else 1]}"
+            for name, said in WARNINGS.items()
+            if self.warnings[name]
+        ]
 
     def prepare(self, dataset):
         """Read what the rows of the whole file look up, before its first chunk."""
@@ -442,9 +475,21 @@ class StructureResource(ScopedResource):
     bulk_update_fields = ("name", "kind", "is_active")
     columns = (
         Column("nom", "Nom de la structure", True, aliases=("structure",)),
-        Column("commune", "Commune", True, "Code INSEE de la commune du siège.", ("code_insee", "commune_insee")),
+        Column(
+            "commune",
+            "Commune",
+            True,
+            "Code INSEE de la commune du siège, ou son nom (avec le département).",
+            ("code_insee", "commune_insee", "nom_commune"),
+        ),
         Column("type", "Type de structure", True, " · ".join(StructureKind.labels), ("type_structure",)),
         Column("active", "Active", help="oui · non ; oui par défaut."),
+        Column(
+            "departement",
+            "Département de la commune",
+            help="Code du département, pour une commune donnée par son nom.",
+            aliases=("dept",),
+        ),
     )
 
     class Meta:
@@ -454,11 +499,39 @@ class StructureResource(ScopedResource):
 
     def preload(self, dataset):
         self.lookups.load_communes(column(dataset, "commune", values.insee_code))
+        named = [
+            index
+            for index, value in enumerate(dataset["commune"] if "commune" in (dataset.headers or []) else [])
+            if not values.is_empty(value) and not values.looks_like_insee_code(value)
+        ]
+        if named:
+            departments = (
+                column(dataset, "departement", self.lookups.department) if "departement" in dataset.headers else []
+            )
+            unplaced = len(departments) < len(named)
+            self.lookups.load_commune_names(None if unplaced else set(departments))
         self.lookups.load_structures(self.lookups.communes.values())
+
+    def commune_of(self, row, errors):
+        """The row's commune, by INSEE code or by name (and department), written back into the
+        row as its code for the field, the key and the stored structures."""
+        value = row.get("commune")
+        if values.is_empty(value) or values.looks_like_insee_code(value):
+            return self.read(errors, "commune", self.lookups.commune, row)
+        department = None
+        if not values.is_empty(row.get("departement")):
+            department = self.read(errors, "departement", self.lookups.department, row)
+            if department is None:
+                return None
+        commune = self.read(errors, "commune", self.lookups.commune_by_name, row, department=department)
+        if commune is not None:
+            row["commune"] = commune.insee_code
+            self.warnings["commune_by_name"] += 1
+        return commune
 
     def before_import_row(self, row, **kwargs):
         errors = {}
-        commune = self.read(errors, "commune", self.lookups.commune, row)
+        commune = self.commune_of(row, errors)
         if commune is not None and not self.in_scope(commune.department):
             errors["commune"] = "Cette commune est dans un département hors de votre périmètre."
         if "active" in row and values.is_empty(row.get("active")):
@@ -498,7 +571,7 @@ class PostResource(ScopedResource):
     structure = fields.Field("structure", "structure", RowStructureWidget())
     department = fields.Field("department", "departement", DepartmentWidget())
     post_type = fields.Field("post_type", "type_poste", CellWidget(POST_TYPES, required=True))
-    funding = fields.Field("funding", "financement", CellWidget(FUNDINGS, required=True))
+    funding = fields.Field("funding", "financement", CellWidget(values.optional(FUNDINGS)))
     start_date = fields.Field("start_date", "date_debut", CellWidget(values.date, required=True))
     end_date = fields.Field("end_date", "date_fin", CellWidget(values.date))
     key_columns = ("code_poste",)
@@ -513,12 +586,18 @@ class PostResource(ScopedResource):
         ),
         Column("departement", "Département du poste", True, "Code du département, par exemple 59."),
         Column("type_poste", "Type de poste", True, "QPV · Rural."),
-        Column("financement", "Financement", True, " · ".join(Funding.labels)),
-        Column("date_debut", "Début du poste", True, "JJ/MM/AAAA."),
+        Column("financement", "Financement", help=" · ".join(Funding.labels) + " ; vide : non renseigné."),
+        Column("date_debut", "Début du poste", help="JJ/MM/AAAA ; vide : le 1er janvier de l'année du registre."),
         Column("date_fin", "Fin du poste", help="JJ/MM/AAAA ; vide si le poste est ouvert."),
         Column("email_titulaire", "E-mail du ou de la titulaire", help="Vide si le poste est vacant."),
         Column("prenom_titulaire", "Prénom du ou de la titulaire"),
         Column("nom_titulaire", "Nom du ou de la titulaire"),
+        Column(
+            "annee",
+            "Année du registre",
+            help="AAAA : ouvre au 1er janvier de cette année un poste nouveau sans date de début.",
+            aliases=("annee_registre",),
+        ),
     )
 
     class Meta:
@@ -555,7 +634,11 @@ class PostResource(ScopedResource):
             errors["commune_structure"] = "Cette commune est dans un département hors de votre périmètre."
         name = self.read(errors, "structure", values.name, row, required=True, max_length=200)
         kind = self.read(errors, "type_structure", STRUCTURE_KINDS, row) if "type_structure" in row else None
-        start = self.read(errors, "date_debut", values.date, row, required=True)
+        start = self.read(errors, "date_debut", values.date, row)
+        if start is None and "date_debut" not in errors:
+            start = self.start_without_date(row, errors)
+        if "financement" in row and values.is_empty(row.get("financement")) and "financement" not in errors:
+            self.warnings["no_funding"] += 1
         end = self.read(errors, "date_fin", values.date, row)
         if start and end and end < start:
             errors["date_fin"] = POST_DATES.violation_error_message
@@ -573,6 +656,28 @@ class PostResource(ScopedResource):
             self.notes["structures"] += 1
         if holder_email:
             self.holder = {"email": holder_email, "first_name": first, "last_name": last}
+
+    def start_without_date(self, row, errors):
+        """The start of a post the row gives no date: the stored one for a known post (the
+        first register it appeared in), else 1 January of the register's year; written into the
+        row for the field to read."""
+        existing = self.existing.get(values.text(row.get("code_poste")))
+        if existing is not None:
+            start = existing.start_date
+            self.warnings["start_kept"] += 1
+        else:
+            year = self.read(errors, "annee", values.integer, row, minimum=YEAR_MIN, maximum=YEAR_MAX)
+            if year is None:
+                if "annee" not in errors:
+                    errors["date_debut"] = (
+                        "Date de début absente : donnez-la, ou l'année du registre (colonne annee) "
+                        "pour ouvrir le poste au 1er janvier de cette année."
+                    )
+                return None
+            start = datetime.date(year, 1, 1)
+            self.warnings["start_from_year"] += 1
+        row["date_debut"] = start
+        return start
 
     def find_existing(self, row):
         return self.existing.get(values.text(row.get("code_poste")))

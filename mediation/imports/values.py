@@ -22,6 +22,7 @@ DATE_PATTERNS = (
 INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 DEPARTMENT_CODE = re.compile(r"^(\d{2,3}|2[AB])$")
 LISTED_VALUES = 15
+SAINTS = {"st": "saint", "ste": "sainte"}
 
 
 class CellError(ValueError):
@@ -120,6 +121,16 @@ def yes_no(value, *, required=False):
     raise CellError(f"« {value} » : écrivez oui ou non.")
 
 
+def optional(reader):
+    """`reader` for an optional text field of a model: an empty cell reads as "" (not None)."""
+
+    def read(value, **options):
+        result = reader(value, **options)
+        return "" if result is None else result
+
+    return read
+
+
 def email(value, *, required=False):
     if is_empty(value):
         if required:
@@ -145,6 +156,19 @@ def insee_code(value, *, required=True):
     if not INSEE_CODE.match(raw):
         raise CellError(f"« {value} » n'est pas un code INSEE de commune (5 caractères, par exemple 59350).")
     return raw
+
+
+def looks_like_insee_code(value):
+    """True for a cell that is written as an INSEE code (2691 included), not as a name."""
+    raw = str(value).strip().upper()
+    return bool(INSEE_CODE.match(raw.zfill(5) if raw.isdigit() else raw))
+
+
+def commune_name_key(value):
+    """How commune names are compared: case, accents, hyphens, apostrophes and spaces ignored,
+    and « St »/« Ste » as « Saint »/« Sainte » (« ST-AMAND-LES-EAUX » is Saint-Amand-les-Eaux)."""
+    words = normalise(value).split()
+    return " ".join(SAINTS.get(word, word) for word in words)
 
 
 def department_code(value, *, required=True):
