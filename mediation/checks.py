@@ -1,11 +1,13 @@
 """Deployment checks (`manage.py check --deploy`, run by the container before it serves):
 production refuses to start with a setting that would lose or leak e-mails, keep the sample
-database password, or write links to nowhere."""
+database password, write links to nowhere, or publish legal pages that name no operator."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+
+from . import operator
 
 # E-mail backends that never deliver: the console writes invitation links into the logs.
 UNDELIVERED_EMAIL_BACKENDS = frozenset(
@@ -56,5 +58,20 @@ def check_site_url(app_configs, **kwargs):
             "SITE_URL doit donner l'adresse du site, pour les liens des e-mails.",
             hint="Par exemple SITE_URL=https://mediation.ars-exemple.fr",
             id="mediation.E003",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_operator_identity(app_configs, **kwargs):
+    unset = operator.unset_settings()
+    if not unset:
+        return []
+    return [
+        Error(
+            "L'identité de l'opérateur n'est pas renseignée : les mentions légales, la page des données "
+            f"personnelles et la déclaration d'accessibilité diraient « {settings.OPERATOR_UNSET} ».",
+            hint=f"Donnez {', '.join(unset)} (docs/exploitation.md, « L'opérateur du service »).",
+            id="mediation.E004",
         )
     ]

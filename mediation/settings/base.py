@@ -219,6 +219,31 @@ RETENTION_WARNING_DAYS = int(os.environ.get("RETENTION_WARNING_DAYS", "30"))
 # patient's identity this many months after its decision, or its arrival (same command).
 REFERRAL_RETENTION_MONTHS = int(os.environ.get("REFERRAL_RETENTION_MONTHS", "12"))
 
+# The operator of the service, named by the public pages (legal notice, personal data,
+# accessibility statement: mediation/operator.py, docs/exploitation.md). Each part comes from the
+# environment variable of the same name; one left unset reads OPERATOR_UNSET, which the pages show
+# as it is and production refuses (mediation.checks, E004).
+OPERATOR_UNSET = "À renseigner"
+
+
+def env_operator(name):
+    return os.environ.get(name, "").strip() or f"{OPERATOR_UNSET} ({name})"
+
+
+OPERATOR_NAME = env_operator("OPERATOR_NAME")
+OPERATOR_ADDRESS = env_operator("OPERATOR_ADDRESS")
+OPERATOR_EMAIL = env_operator("OPERATOR_EMAIL")
+OPERATOR_PHONE = env_operator("OPERATOR_PHONE")
+OPERATOR_PUBLICATION_DIRECTOR = env_operator("OPERATOR_PUBLICATION_DIRECTOR")
+OPERATOR_HOST_NAME = env_operator("OPERATOR_HOST_NAME")
+OPERATOR_HOST_ADDRESS = env_operator("OPERATOR_HOST_ADDRESS")
+OPERATOR_HOST_PHONE = env_operator("OPERATOR_HOST_PHONE")
+OPERATOR_DPO_CONTACT = env_operator("OPERATOR_DPO_CONTACT")
+OPERATOR_ACCESSIBILITY_CONTACT = env_operator("OPERATOR_ACCESSIBILITY_CONTACT")
+# How many nightly backups the `backup` service keeps (docs/backup.md): the personal-data page
+# says how long an erased record survives in them. Compose gives both the same BACKUP_KEEP.
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+
 # Imports (docs/imports/): uploads larger or longer than this are refused before parsing;
 # spreadsheets (zip files) whose parts would unpack beyond IMPORT_MAX_UNZIPPED_BYTES too.
 # Between the dry run and the confirmation the file waits in IMPORT_TEMP_DIR (private to the app).

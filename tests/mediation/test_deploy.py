@@ -15,6 +15,19 @@ from django.core.exceptions import ImproperlyConfigured
 from mediation.settings.base import require_secret_key
 
 CHECK = ["check", "--deploy", "--fail-level", "WARNING"]
+# A real operator's identity (mediation/operator.py): production refuses the defaults.
+OPERATOR_ENVIRONMENT = {
+    "OPERATOR_NAME": "Agence régionale de santé Hauts-de-France",
+    "OPERATOR_ADDRESS": "556 avenue Willy Brandt, 59777 Euralille",
+    "OPERATOR_EMAIL": "contact@ars-exemple.fr",
+    "OPERATOR_PHONE": "03 62 72 77 00",
+    "OPERATOR_PUBLICATION_DIRECTOR": "Le directeur général",
+    "OPERATOR_HOST_NAME": "Hébergeur Exemple",
+    "OPERATOR_HOST_ADDRESS": "1 rue des Serveurs, 59000 Lille",
+    "OPERATOR_HOST_PHONE": "03 20 00 00 00",
+    "OPERATOR_DPO_CONTACT": "dpd@ars-exemple.fr",
+    "OPERATOR_ACCESSIBILITY_CONTACT": "accessibilite@ars-exemple.fr",
+}
 
 
 def run_manage(tmp_path, *args, settings_module="mediation.settings.prod", **env_overrides):
@@ -27,6 +40,7 @@ def run_manage(tmp_path, *args, settings_module="mediation.settings.prod", **env
         "ALLOWED_HOSTS": "mediation.example.fr",
         "SITE_URL": "https://mediation.example.fr",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        **OPERATOR_ENVIRONMENT,
         **env_overrides,
     }
     return subprocess.run(  # noqa: S603 (our own manage.py)
@@ -79,6 +93,8 @@ UNSAFE_ENVIRONMENT = {
     ),
     "no SITE_URL": ({"SITE_URL": ""}, "mediation.E003"),
     "a SITE_URL without its scheme": ({"SITE_URL": "mediation.example.fr"}, "mediation.E003"),
+    "the operator's identity left to its defaults": (dict.fromkeys(OPERATOR_ENVIRONMENT, ""), "mediation.E004"),
+    "one part of the operator's identity left unset": ({"OPERATOR_DPO_CONTACT": ""}, "mediation.E004"),
 }
 
 
@@ -89,6 +105,13 @@ def test_production_refuses_to_start_with_an_unsafe_setting(tmp_path, unsafe):
     result = run_manage(tmp_path, "check", "--deploy", **env)
     assert result.returncode != 0
     assert error in result.stderr
+
+
+def test_the_check_names_the_parts_of_the_operator_identity_left_unset(tmp_path):
+    result = run_manage(tmp_path, "check", "--deploy", OPERATOR_HOST_NAME="", OPERATOR_HOST_PHONE=" ")
+    assert "mediation.E004" in result.stderr
+    assert "OPERATOR_HOST_NAME, OPERATOR_HOST_PHONE" in result.stderr
+    assert "OPERATOR_NAME" not in result.stderr
 
 
 def test_production_starts_with_a_real_database_password(tmp_path):
