@@ -60,6 +60,7 @@ urlpatterns = [
     path("accompagnements/", include("accompaniments.urls")),
     path("partenaires/", include("partners.urls")),
     path("orientation/", include("partners.public_urls")),
+    path("", include("mediation.page_urls")),
     path("bilans/", include("reporting.urls")),
     path("campagnes/", include("reporting.campaign_urls")),
     path("imports/", include("mediation.import_urls")),

@@ -34,7 +34,15 @@ ROLE_ACCOUNTS = {
 # only by a record id is one page), bounded so the test keeps to a few minutes.
 PAGES_PER_ROLE = 60
 # Pages reached without an account.
-PUBLIC_PAGES = ["/compte/connexion/", "/compte/mot-de-passe/oubli/", "/orientation/"]
+PUBLIC_PAGES = [
+    "/compte/connexion/",
+    "/compte/mot-de-passe/oubli/",
+    "/orientation/",
+    "/mentions-legales/",
+    "/donnees-personnelles/",
+    "/accessibilite/",
+    "/plan-du-site/",
+]
 
 
 def seed_demo():

@@ -21,6 +21,10 @@ EXPECTED_PUBLIC = {
     "public_referral:form",
     "public_referral:sent",
     "health",
+    "pages:legal_notice",
+    "pages:personal_data",
+    "pages:accessibility",
+    "pages:sitemap",
 }
 
 
