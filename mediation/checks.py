@@ -71,7 +71,8 @@ def check_operator_identity(app_configs, **kwargs):
         Error(
             "L'identité de l'opérateur n'est pas renseignée : les mentions légales, la page des données "
             f"personnelles et la déclaration d'accessibilité diraient « {settings.OPERATOR_UNSET} ».",
-            hint=f"Donnez {', '.join(unset)} (docs/exploitation.md, « L'opérateur du service »).",
+            hint=f"Donnez {', '.join(unset)} "
+            "(docs/exploitation.md, « L'opérateur du service et les pages publiques »).",
             id="mediation.E004",
         )
     ]
