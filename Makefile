@@ -120,6 +120,11 @@ audit: venv
 check-deploy: venv
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=mediation.settings.prod DEBUG=0 ALLOWED_HOSTS=mediation.example.fr \
 		SITE_URL=https://mediation.example.fr EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+		OPERATOR_NAME="Opérateur exemple" OPERATOR_ADDRESS="1 rue Exemple, 59000 Lille" \
+		OPERATOR_EMAIL=contact@example.fr OPERATOR_PHONE="03 00 00 00 00" \
+		OPERATOR_PUBLICATION_DIRECTOR="Directeur exemple" OPERATOR_HOST_NAME="Hébergeur exemple" \
+		OPERATOR_HOST_ADDRESS="2 rue Exemple, 59000 Lille" OPERATOR_HOST_PHONE="03 00 00 00 01" \
+		OPERATOR_DPO_CONTACT=dpd@example.fr OPERATOR_ACCESSIBILITY_CONTACT=accessibilite@example.fr \
 		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 		$(MANAGE) check --deploy --fail-level WARNING
 
