@@ -11,7 +11,7 @@ from mediation.access import for_roles
 from mediation.enums import Role
 from mediation.models import Department, Post, PostHolding
 
-from . import queries
+from . import first_steps, queries
 
 POSTS_PER_PAGE = 50
 
@@ -42,5 +42,6 @@ def post_register(request):
             "departments": departments,
             "department_code": department_code,
             "today": today,
+            "first_steps": first_steps.for_user(request.user, today=today),
         },
     )

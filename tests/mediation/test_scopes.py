@@ -108,7 +108,8 @@ def test_the_post_register_page_has_a_fixed_number_of_queries(
     login_as(Role.COORDINATOR, region=hauts_de_france())
     for _ in range(15):
         PostHoldingFactory(post=PostFactory(structure=two_departments["nord"]))
-    with django_assert_max_num_queries(14):
+    # 14 for the register, 6 for the first steps above it (tests/reporting/test_first_steps.py).
+    with django_assert_max_num_queries(20):
         assert client.get(reverse("mediation:post_register")).status_code == 200
 
 
