@@ -637,7 +637,9 @@ class PostResource(ScopedResource):
         start = self.read(errors, "date_debut", values.date, row)
         if start is None and "date_debut" not in errors:
             start = self.start_without_date(row, errors)
-        if "financement" in row and values.is_empty(row.get("financement")) and "financement" not in errors:
+        if values.is_empty(row.get("financement")) and (
+            "financement" in row or values.text(row.get("code_poste")) not in self.existing
+        ):  # an empty cell, or no column for a new post (a known one keeps its funding)
             self.warnings["no_funding"] += 1
         end = self.read(errors, "date_fin", values.date, row)
         if start and end and end < start:

@@ -175,3 +175,17 @@ def test_a_commune_named_in_another_department_is_out_of_a_coordinators_scope(co
     assert errors_of(report) == [
         (2, "commune", "Cette commune est dans un département hors de votre périmètre."),
     ]
+
+
+def test_a_register_without_a_funding_column_warns_for_new_posts_and_keeps_known_ones(admin, communes, warnings):
+    structure = StructureFactory(name="Centre social Alma", commune=communes["roubaix"])
+    PostFactory(code="P-59-101", structure=structure, department=department("59"), funding=Funding.ARS)
+    headers = ["code_poste", "structure", "commune_structure", "departement", "type_poste", "date_debut"]
+    rows = [
+        ["P-59-101", "Centre social Alma", "59512", "59", "QPV", "01/02/2023"],
+        ["P-59-104", "Centre social Alma", "59512", "59", "QPV", "01/02/2023"],
+    ]
+    report = run("postes", upload(headers, rows), user=admin)
+    assert errors_of(report) == []
+    assert dict(Post.objects.values_list("code", "funding")) == {"P-59-101": Funding.ARS, "P-59-104": ""}
+    assert warnings(dry_run=False) == ["1 poste(s) importé(s) sans financement (« non renseigné »)"]
