@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from mediation.admin import ReadOnlyAdmin
 
-from .models import AnnualBilan, BilanEvent, BilanFigure, Campaign
+from .models import AnnualBilan, BilanEvent, BilanFigure, Campaign, Edition
 
 
 class BilanFigureInline(admin.TabularInline):
@@ -47,3 +47,26 @@ class AnnualBilanAdmin(ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         """Only an imported bilan may be deleted (to import a corrected row again)."""
         return obj is not None and bool(obj.import_key) and request.user.is_superuser
+
+
+@admin.register(Edition)
+class EditionAdmin(ReadOnlyAdmin):
+    """Published editions, for reading: they are published from the dashboard and never change."""
+
+    list_display = ["year", "scope_label", "post_type", "version", "published_by", "published_at"]
+    list_filter = ["year", "scope_kind", "post_type"]
+    list_select_related = ["published_by"]
+    fields = [
+        "year",
+        "scope_kind",
+        "scope_code",
+        "scope_label",
+        "post_type",
+        "version",
+        "published_by",
+        "published_at",
+        "reason",
+        "json_sha256",
+        "pdf_sha256",
+        "xlsx_sha256",
+    ]

@@ -11,7 +11,7 @@ class ReportingConfig(AppConfig):
         from mediation.imports.services import register
 
         from .imports import HISTORY
-        from .models import AnnualBilan, BilanFigure, Campaign
+        from .models import AnnualBilan, BilanFigure, Campaign, Edition
 
         register(HISTORY)  # the historical annual bilans, one of the imports
 
@@ -20,3 +20,5 @@ class ReportingConfig(AppConfig):
         auditlog.register(Campaign, m2m_fields=["departments"])
         auditlog.register(AnnualBilan, exclude_fields=untracked)
         auditlog.register(BilanFigure)
+        # A publication (who, when, which version, why, the fingerprints); the files themselves are not copied.
+        auditlog.register(Edition, exclude_fields=["json", "pdf", "xlsx"])

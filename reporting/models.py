@@ -493,3 +493,93 @@ class BilanEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} le {timezone.localtime(self.at):%d/%m/%Y %H:%M}"
+
+
+# ---------------------------------------------------------------- published editions of the bilan
+
+
+class EditionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The editions of the scopes the user may open on the dashboard (readers, coordinators,
+        administrators); nobody else any. Every edition holds the readers' edition figures."""
+        from mediation.models import Department
+
+        from .scope import scope_choices
+
+        if perms.role_of(user) not in (Role.READER, Role.COORDINATOR, Role.ADMIN):
+            return self.none()
+        keys = [choice.key.split(":", 1) for choice in scope_choices(Department.objects.for_user(user))]
+        if not keys:
+            return self.none()
+        allowed = Q()
+        for kind, code in keys:
+            allowed |= Q(scope_kind=kind, scope_code=code)
+        return self.filter(allowed)
+
+    def for_scope(self, scope):
+        """The editions of one year, territory and post type (or all post types)."""
+        return self.filter(
+            year=scope.year, scope_kind=scope.kind, scope_code=scope.code, post_type=scope.post_type or ""
+        )
+
+    def latest_first(self):
+        return self.order_by("-version")
+
+
+class Edition(models.Model):
+    """A published bilan of a year for a scope: its figures (JSON), PDF and workbook as they were
+    when a coordinator published them, never changed afterwards. Publishing again makes the next
+    version, with a reason. The figures are those of the readers' edition (secrecy.py)."""
+
+    year = models.PositiveSmallIntegerField("année du bilan")
+    scope_kind = models.CharField("niveau du territoire", max_length=20)
+    scope_code = models.CharField("code du territoire", max_length=20)
+    scope_label = models.CharField("territoire", max_length=200)
+    post_type = models.CharField("type de poste", max_length=10, choices=PostType.choices, blank=True)
+    version = models.PositiveSmallIntegerField("n° d'édition")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="publiée par"
+    )
+    published_at = models.DateTimeField("publiée le", default=timezone.now)
+    reason = models.TextField(
+        "motif de la nouvelle édition", blank=True, help_text="Obligatoire à partir de la deuxième édition."
+    )
+    # The files live in the database: no disk shared between the web containers.
+    json = models.BinaryField("chiffres (JSON)", editable=False)
+    json_sha256 = models.CharField("empreinte SHA-256 du JSON", max_length=64, editable=False)
+    pdf = models.BinaryField("bilan en PDF", editable=False)
+    pdf_sha256 = models.CharField("empreinte SHA-256 du PDF", max_length=64, editable=False)
+    xlsx = models.BinaryField("classeur XLSX", editable=False)
+    xlsx_sha256 = models.CharField("empreinte SHA-256 du classeur", max_length=64, editable=False)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "édition publiée du bilan"
+        verbose_name_plural = "éditions publiées du bilan"
+        ordering = ["-year", "scope_kind", "scope_code", "post_type", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "scope_kind", "scope_code", "post_type", "version"],
+                name="edition_one_version_per_scope",
+                violation_error_message="Cette édition du bilan a déjà été publiée.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="edition_version_positive",
+                violation_error_message="Le numéro d'édition commence à 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(reason=""),
+                name="edition_reason_from_version_2",
+                violation_error_message="Une nouvelle édition du bilan a un motif.",
+            ),
+        ]
+
+    def __str__(self):
+        kind = f" — {PostType(self.post_type).label}" if self.post_type else ""
+        return f"Bilan {self.year} — {self.scope_label}{kind} — édition n° {self.version}"
+
+    @property
+    def scope_key(self):
+        return f"{self.scope_kind}:{self.scope_code}"
