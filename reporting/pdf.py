@@ -8,9 +8,10 @@ from mediation.pdf import render_pdf
 from .presentation import bilan_context
 
 
-def render_bilan_html(bilan):
-    return render_to_string("reporting/pdf/bilan.html", bilan_context(bilan))
+def render_bilan_html(bilan, edition=None):
+    """`edition`: the stamp of a published edition (editions.Stamp) for its cover and method page."""
+    return render_to_string("reporting/pdf/bilan.html", bilan_context(bilan) | {"edition": edition})
 
 
-def render_bilan_pdf(bilan):
-    return render_pdf(render_bilan_html(bilan))
+def render_bilan_pdf(bilan, edition=None):
+    return render_pdf(render_bilan_html(bilan, edition))

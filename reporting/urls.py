@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import edition_views, views
 
 app_name = "reporting"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("bilan.pdf", views.bilan_pdf, name="bilan_pdf"),
     path("bilan.<str:fmt>", views.bilan_workbook, name="bilan_workbook"),
     path("tableaux/<slug:key>.<str:fmt>", views.table_download, name="table_download"),
+    path("editions/", edition_views.edition_list, name="edition_list"),
+    path("editions/publier/", edition_views.edition_publish, name="edition_publish"),
+    path("editions/<int:pk>/bilan.<str:fmt>", edition_views.edition_file, name="edition_file"),
 ]

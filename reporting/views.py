@@ -11,7 +11,7 @@ from mediation.enums import PostType, Role
 from mediation.models import Department
 from mediation.perms import role_of
 
-from . import exports
+from . import editions, exports
 from .bilan import compute_bilan
 from .pdf import render_bilan_pdf
 from .presentation import bilan_context
@@ -63,12 +63,15 @@ def scope_query(scope):
 @for_roles(*READERS)
 def dashboard(request):
     scope, departments = requested_scope(request)
+    # The latest published edition when there is one, else (or when asked) the live figures.
+    shown = editions.shown(request, scope, scope_query(scope))
     return render(
         request,
         "reporting/dashboard.html",
-        bilan_context(compute_bilan(scope))
+        bilan_context(shown.bilan)
         | {
-            "query": scope_query(scope),
+            "shown": shown,
+            "query": scope_query(scope) + shown.query_suffix,
             "choices": scope_choices(departments),
             "years": selectable_years(),
             "post_types": PostType.choices,
@@ -83,9 +86,16 @@ def _attachment(content, content_type, filename):
     return response
 
 
-def file_stem(scope):
+def file_stem(scope, edition=None):
     stem = f"bilan-{scope.year}-{scope.kind}-{scope.code}"
-    return stem + (f"-{scope.post_type}" if scope.post_type else "")
+    stem += f"-{scope.post_type}" if scope.post_type else ""
+    return stem + (f"-edition-{edition.version}" if edition else "")
+
+
+def shown_bilan(request, scope):
+    """The bilan the downloads serve: the latest edition's (from its stored JSON), or live."""
+    edition = editions.requested_edition(request, scope)
+    return (editions.edition_bilan(edition, scope) if edition else compute_bilan(scope)), edition
 
 
 @for_roles(*READERS)
@@ -93,12 +103,13 @@ def table_download(request, key, fmt):
     if fmt not in exports.FORMATS:
         raise Http404
     scope, _departments = requested_scope(request)
-    bilan = compute_bilan(scope)
+    bilan, edition = shown_bilan(request, scope)
     table = bilan.table(key)
     if table is None:
         raise Http404
     content_type, extension = exports.FORMATS[fmt]
-    return _attachment(exports.export_table(table, scope, fmt), content_type, f"{file_stem(scope)}-{key}.{extension}")
+    stem = file_stem(scope, edition)
+    return _attachment(exports.export_table(table, bilan.scope, fmt), content_type, f"{stem}-{key}.{extension}")
 
 
 @for_roles(*READERS)
@@ -107,20 +118,26 @@ def bilan_workbook(request, fmt):
         raise Http404
     scope, _departments = requested_scope(request)
     content_type, extension = exports.FORMATS[fmt]
-    return _attachment(
-        exports.export_bilan_book(compute_bilan(scope), fmt), content_type, f"{file_stem(scope)}.{extension}"
-    )
+    edition = editions.requested_edition(request, scope, files=("json", "xlsx"))
+    if edition and fmt == "xlsx":  # the stored workbook
+        return _attachment(bytes(edition.xlsx), content_type, f"{file_stem(scope, edition)}.{extension}")
+    bilan = editions.edition_bilan(edition, scope) if edition else compute_bilan(scope)
+    return _attachment(exports.export_bilan_book(bilan, fmt), content_type, f"{file_stem(scope, edition)}.{extension}")
 
 
 @for_roles(*READERS)
 def bilan_json(request):
     scope, _departments = requested_scope(request)
-    response = HttpResponse(exports.bilan_json(compute_bilan(scope)), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{file_stem(scope)}.json"'
+    edition = editions.requested_edition(request, scope)
+    content = bytes(edition.json) if edition else exports.bilan_json(compute_bilan(scope))
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{file_stem(scope, edition)}.json"'
     return response
 
 
 @for_roles(*READERS)
 def bilan_pdf(request):
     scope, _departments = requested_scope(request)
-    return _attachment(render_bilan_pdf(compute_bilan(scope)), "application/pdf", f"{file_stem(scope)}.pdf")
+    edition = editions.requested_edition(request, scope, files=("pdf",))
+    content = bytes(edition.pdf) if edition else render_bilan_pdf(compute_bilan(scope))
+    return _attachment(content, "application/pdf", f"{file_stem(scope, edition)}.pdf")

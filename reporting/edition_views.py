@@ -1,0 +1,112 @@
+"""Published editions of the bilan: coordinators and administrators publish one for their scope;
+readers, coordinators and administrators list a scope's editions and download their stored files.
+An edition outside the user's scope is a 404."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from mediation.access import for_roles
+from mediation.perms import role_of
+
+from . import editions
+from .edition_forms import PublishForm
+from .models import Edition
+from .views import READERS, requested_scope, scope_query
+
+PUBLISHERS = editions.PUBLISHERS
+CONTENT_TYPES = {
+    "json": "application/json; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def breadcrumb(scope, current):
+    dashboard = reverse("reporting:dashboard") + "?" + scope_query(scope)
+    return {"links": [{"title": f"Bilan {scope.year} — {scope.label}", "url": dashboard}], "current": current}
+
+
+def exact_scope(request):
+    """The scope asked for, exactly: publishing never falls back to another territory or year."""
+    scope, _departments = requested_scope(request)
+    asked = (request.GET.get("annee", ""), request.GET.get("perimetre", ""), request.GET.get("type", ""))
+    if asked != (str(scope.year), scope.key, scope.post_type):
+        raise Http404("Ce bilan n'est pas dans votre périmètre.")
+    return scope
+
+
+def file_name(edition):
+    stem = f"bilan-{edition.year}-{edition.scope_kind}-{edition.scope_code}"
+    stem += f"-{edition.post_type}" if edition.post_type else ""
+    return f"{stem}-edition-{edition.version}"
+
+
+@for_roles(*PUBLISHERS)
+def edition_publish(request):
+    scope = exact_scope(request)
+    next_version = editions.next_version(scope)
+    form = PublishForm(request.POST or None, next_version=next_version)
+    if request.method == "POST" and form.is_valid():
+        try:
+            edition = editions.publish(
+                scope,
+                by=request.user,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except editions.PublishError as error:
+            messages.warning(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Édition n° {edition.version} du bilan {scope.year} publiée : les lecteurs l'ouvrent désormais.",
+            )
+        return redirect(reverse("reporting:edition_list") + "?" + scope_query(scope))
+    return render(
+        request,
+        "reporting/editions/publish.html",
+        {
+            "form": form,
+            "scope": scope,
+            "query": scope_query(scope),
+            "next_version": next_version,
+            "breadcrumb_data": breadcrumb(scope, "Publier une édition"),
+        },
+    )
+
+
+@for_roles(*READERS)
+def edition_list(request):
+    scope, _departments = requested_scope(request)
+    rows = (
+        Edition.objects.for_user(request.user)
+        .for_scope(scope)
+        .latest_first()
+        .select_related("published_by")
+        .defer(*editions.FILE_KINDS)
+    )
+    return render(
+        request,
+        "reporting/editions/list.html",
+        {
+            "scope": scope,
+            "editions": rows,
+            "query": scope_query(scope),
+            "can_publish": role_of(request.user) in PUBLISHERS,
+            "breadcrumb_data": breadcrumb(scope, "Éditions publiées"),
+        },
+    )
+
+
+@for_roles(*READERS)
+def edition_file(request, pk, fmt):
+    if fmt not in editions.FILE_KINDS:
+        raise Http404
+    deferred = [kind for kind in editions.FILE_KINDS if kind != fmt]
+    edition = get_object_or_404(Edition.objects.for_user(request.user).defer(*deferred), pk=pk)
+    response = HttpResponse(bytes(getattr(edition, fmt)), content_type=CONTENT_TYPES[fmt])
+    disposition = "inline" if fmt == "json" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{file_name(edition)}.{fmt}"'
+    return response

@@ -1,0 +1,409 @@
+"""Published editions of the bilan: the figures (JSON), the PDF and the workbook of a year and a
+scope, made once from one computation and stored as they were, so that what the region cites
+never moves. The dashboard shows the latest edition from its stored JSON (rebuilt into the same
+Bilan the live computation returns, so the same templates and charts draw it); the live figures
+stay one click away, with what differs from the edition listed.
+
+Every edition is the readers' edition (secrecy.py): whoever publishes it, what a reader opens
+through an edition is what the reader would see live."""
+
+import dataclasses
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from mediation.enums import Role
+from mediation.perms import role_of
+
+from . import exports
+from .activity import Activity
+from .annual import AnnexColumn, AnnexRow, AnnexTable, AnnualPart, OpenAnswers, RankedItem, RankedList
+from .bilan import Bilan, Headline, compute_bilan
+from .models import Edition
+from .pdf import render_bilan_pdf
+from .queries import PostsRegister, RegisterRow
+from .tables import Cell, CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable
+
+# The dashboard's query parameter asking for the live figures when an edition exists.
+LIVE_PARAM, LIVE_VALUE = "vue", "direct"
+FILE_KINDS = ("json", "pdf", "xlsx")
+# Who publishes: coordinators and administrators, each for the scopes of the dashboard they see.
+PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)
+
+
+class PublishError(Exception):
+    """A publication refused, with the French message to show."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What an edition's PDF says of itself."""
+
+    version: int
+    published_at: datetime.datetime
+    json_sha256: str
+
+
+def fingerprint(content):
+    return hashlib.sha256(content).hexdigest()
+
+
+def readers_scope(scope):
+    return dataclasses.replace(scope, protected=True)
+
+
+def edition_document(bilan, *, version, published_at, reason):
+    """The bilan's JSON document (docs/bilan-json.md) with the edition's metadata."""
+    document = exports.bilan_document(bilan)
+    document["edition"] = {"version": version, "published_at": published_at.isoformat(), "reason": reason}
+    return document
+
+
+def render_files(bilan, *, version, published_at, reason):
+    """The three files of an edition from one Bilan: {kind: bytes}. The PDF carries the JSON's
+    fingerprint (it cannot carry its own)."""
+    document = edition_document(bilan, version=version, published_at=published_at, reason=reason)
+    figures = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    stamp = Stamp(version=version, published_at=published_at, json_sha256=fingerprint(figures))
+    return {
+        "json": figures,
+        "pdf": render_bilan_pdf(bilan, stamp),
+        "xlsx": exports.export_bilan_book(bilan, "xlsx"),
+    }
+
+
+def next_version(scope):
+    latest = Edition.objects.for_scope(scope).latest_first().values_list("version", flat=True).first()
+    return (latest or 0) + 1
+
+
+def publish(scope, *, by, version, reason=""):
+    """Publish `version` of the bilan of `scope` (the readers' edition), or refuse if it is not
+    the next one: the same form sent twice, or by two people at once, makes one edition (the
+    unique version settles a race on the database)."""
+    reason = reason.strip()
+    if version > 1 and not reason:
+        raise PublishError("Indiquez le motif de cette nouvelle édition.")
+    scope = readers_scope(scope)
+    with transaction.atomic():
+        if version != next_version(scope):
+            raise PublishError(already_published_message(scope))
+        bilan = compute_bilan(scope)
+        published_at = timezone.now()
+        files = render_files(bilan, version=version, published_at=published_at, reason=reason)
+        try:
+            with transaction.atomic():
+                return Edition.objects.create(
+                    year=scope.year,
+                    scope_kind=scope.kind,
+                    scope_code=scope.code,
+                    scope_label=scope.label,
+                    post_type=scope.post_type or "",
+                    version=version,
+                    published_by=by,
+                    published_at=published_at,
+                    reason=reason,
+                    **{kind: content for kind, content in files.items()},
+                    **{f"{kind}_sha256": fingerprint(content) for kind, content in files.items()},
+                )
+        except IntegrityError:
+            raise PublishError(already_published_message(scope)) from None
+
+
+def already_published_message(scope):
+    return (
+        f"Cette édition du bilan {scope.year} vient d'être publiée (formulaire envoyé deux fois, ou par une autre "
+        "personne en même temps) : la liste des éditions la montre. Pour en publier une nouvelle, rouvrez le "
+        "formulaire."
+    )
+
+
+# ---------------------------------------------------------------- the stored JSON, read back
+
+
+def _frozen(value):
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _make(cls, **nested):
+    """A builder of `cls` from its JSON dict: nested values through their own builders; keys the
+    dataclass does not have are left out, missing ones take their default."""
+    names = {field.name for field in dataclasses.fields(cls)}
+
+    def build(data):
+        return cls(**{k: nested[k](v) if k in nested else _frozen(v) for k, v in data.items() if k in names})
+
+    return build
+
+
+def _many(build):
+    return lambda items: tuple(build(item) for item in items)
+
+
+def _maybe(build):
+    return lambda value: None if value is None else build(value)
+
+
+_row = _make(Row, cells=_many(_make(Cell)))
+_count_table = _make(CountTable, rows=_many(_row), total=_row, previous=_maybe(_row))
+_request_table = _make(
+    RequestTable,
+    rows=_many(_row),
+    total=_row,
+    resolved=_row,
+    previous=_maybe(_row),
+    previous_resolved=_maybe(_row),
+)
+_volume_row = _make(VolumeRow)
+_mean_row = _make(MeanRow)
+_register_row = _make(RegisterRow)
+_register = _make(
+    PostsRegister,
+    day=datetime.date.fromisoformat,
+    rows=_many(_register_row),
+    total=_register_row,
+    previous=_maybe(_register_row),
+)
+ACTIVITY_BUILDERS = {
+    "volume": _make(VolumeTable, rows=_many(_volume_row), total=_volume_row),
+    "age": _make(MeanTable, rows=_many(_mean_row), total=_mean_row),
+    "sex": _count_table,
+    "qpv": _count_table,
+    "resources": _count_table,
+    "came_via": _count_table,
+    "rights_requests": _request_table,
+    "care_requests": _request_table,
+}
+_activity = _make(Activity, **ACTIVITY_BUILDERS)
+_annex_column = _make(AnnexColumn)
+_annex = _make(AnnexTable, columns=_many(_annex_column), rows=_many(_make(AnnexRow)), previous=_maybe(_annex_column))
+_ranked = _make(RankedList, items=_many(_make(RankedItem)))
+_answers = _make(OpenAnswers)
+
+
+def _withheld_activity():
+    """The sheet tables of a bilan that withholds them: empty (nothing of them is drawn)."""
+    empty = Row(label="Total", cells=(), total=0)
+
+    def count(key, cls=CountTable, **extra):
+        return cls(key=key, title="", columns=(), rows=(), total=empty, **extra)
+
+    return Activity(
+        volume=VolumeTable(key="volume", title="", rows=(), total=VolumeRow("Total", 0, 0, None)),
+        sex=count("sex"),
+        age=MeanTable(key="age", title="", unit="ans", rows=(), total=MeanRow("Total", None, 0)),
+        qpv=count("qpv"),
+        resources=count("resources"),
+        came_via=count("came_via"),
+        rights_requests=count("rights_requests", RequestTable, resolved=empty),
+        care_requests=count("care_requests", RequestTable, resolved=empty),
+    )
+
+
+def load_document(content):
+    # Means are decimals in the Bilan: read them back as such, exactly as written.
+    return json.loads(bytes(content), parse_float=Decimal)
+
+
+def bilan_from_document(document, scope):
+    """The Bilan an edition's JSON was written from (for `scope`, the readers' edition)."""
+    annual = document["annual"]
+    secrecy = document["secrecy"]
+    activity = document["activity"]
+    return Bilan(
+        scope=readers_scope(scope),
+        computed_at=datetime.datetime.fromisoformat(document["computed_at"]),
+        register=_register(document["register"]),
+        activity=_withheld_activity() if activity is None else _activity(activity),
+        previous=_maybe(_activity)(document["previous_year"]),
+        annual=AnnualPart(
+            bilans=annual["bilans"],
+            usable_by_department={},
+            annex=_annex(annual["annex"]),
+            ranked=tuple(_ranked(r) for r in annual["ranked"].values()),
+            answers=tuple(
+                _answers(a | {"by_department": tuple((name, tuple(texts)) for name, texts in a["by_department"])})
+                for a in annual["open_answers"].values()
+            ),
+        ),
+        summary=tuple(_make(Headline)(h) for h in document["summary"]),
+        notices=tuple(secrecy["notices"]),
+        activity_withheld=secrecy["activity_withheld"],
+    )
+
+
+def edition_bilan(edition, scope):
+    return bilan_from_document(load_document(edition.json), scope)
+
+
+# ---------------------------------------------------------------- edition against live figures
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A cell whose live value is not the edition's."""
+
+    table: str
+    row: str
+    column: str
+    edition: str
+    live: str
+
+
+def show(value, unit=""):
+    if value is None or value == "":
+        return "—"
+    text = str(value).replace(".", ",") if isinstance(value, Decimal | float) else str(value)
+    return f"{text} {unit}" if unit else text
+
+
+def _same(a, b):
+    numbers = (int, float, Decimal)
+    if isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and not isinstance(b, bool):
+        return Decimal(str(a)) == Decimal(str(b))
+    return a == b
+
+
+def _keyed_rows(rows):
+    """Rows by their label (the first text cell), a repeated label numbered."""
+    keyed, seen = {}, {}
+    for row in rows:
+        label = next((cell for cell in row if isinstance(cell, str)), "")
+        seen[label] = seen.get(label, 0) + 1
+        keyed[(label, seen[label])] = row
+    return keyed
+
+
+def differences(edition, live):
+    """Every figure of the edition's Bilan that the live Bilan (of the same scope, readers'
+    edition) does not show the same: headlines, then each table cell by row label and column."""
+    found = []
+    live_headlines = {h.key: h for h in live.summary}
+    for headline in edition.summary:
+        other = live_headlines.get(headline.key)
+        now = other.value if other else None
+        if not _same(headline.value, now):
+            found.append(
+                Difference(
+                    "En résumé", headline.label, "", show(headline.value, headline.unit), show(now, headline.unit)
+                )
+            )
+    live_tables = {table.key: table for table in live.tables}
+    edition_tables = {table.key: table for table in edition.tables}
+    for key in dict.fromkeys((*edition_tables, *live_tables)):
+        found += _table_differences(edition_tables.get(key), live_tables.get(key))
+    return tuple(found)
+
+
+def _table_differences(edition, live):
+    title, header, rows = exports.grid(edition if edition is not None else live)
+    if edition is None or live is None:
+        state = ("non diffusé", "diffusé") if edition is None else ("diffusé", "non diffusé")
+        return [Difference(title, "Tout le tableau", "", *state)]
+    _title, live_header, live_rows = exports.grid(live)
+    mine, theirs = _keyed_rows(rows), _keyed_rows(live_rows)
+    found = []
+    for key in dict.fromkeys((*mine, *theirs)):
+        before, now = mine.get(key, ()), theirs.get(key, ())
+        for index in range(1, max(len(before), len(now))):
+            old = before[index] if index < len(before) else None
+            new = now[index] if index < len(now) else None
+            if not _same(old, new):
+                names = live_header if index < len(live_header) else header
+                column = names[index] if index < len(names) else ""
+                found.append(Difference(title, key[0], column, show(old), show(new)))
+    return found
+
+
+# ---------------------------------------------------------------- what the dashboard shows
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The bilan a dashboard request shows: the latest edition, or the live figures."""
+
+    bilan: Bilan
+    edition: Edition | None  # the edition shown, if any
+    latest: Edition | None  # the scope's latest edition
+    query: str  # the scope's query string
+    can_publish: bool = False
+    differences: tuple = ()
+
+    @property
+    def live(self):
+        return self.edition is None
+
+    @property
+    def query_suffix(self):
+        """What the page's download links add to say "the live figures"."""
+        return f"&{LIVE_PARAM}={LIVE_VALUE}" if self.latest is not None and self.live else ""
+
+    @property
+    def notice_title(self):
+        return edition_title(self.latest)
+
+    def _url(self, name, suffix=""):
+        return f"{reverse(name)}?{self.query}{suffix}"
+
+    @property
+    def live_url(self):
+        return self._url("reporting:dashboard", f"&{LIVE_PARAM}={LIVE_VALUE}")
+
+    @property
+    def edition_url(self):
+        return self._url("reporting:dashboard")
+
+    @property
+    def list_url(self):
+        return self._url("reporting:edition_list")
+
+    @property
+    def publish_url(self):
+        return self._url("reporting:edition_publish")
+
+
+def edition_title(edition):
+    """ "Édition n° 2 publiée le 02/03/2026 à 10:15 par Jeanne Martin — empreinte 3f…"."""
+    published = timezone.localtime(edition.published_at)
+    return (
+        f"Édition n° {edition.version} publiée le {published:%d/%m/%Y à %H:%M} par {edition.published_by} — "
+        f"empreinte {edition.json_sha256}"
+    )
+
+
+def wants_live(request):
+    return request.GET.get(LIVE_PARAM) == LIVE_VALUE
+
+
+def latest_edition(scope, *, files=()):
+    """The scope's latest edition, loading only the stored files named in `files`."""
+    deferred = [kind for kind in FILE_KINDS if kind not in files]
+    return Edition.objects.for_scope(scope).latest_first().select_related("published_by").defer(*deferred).first()
+
+
+def requested_edition(request, scope, *, files=("json",)):
+    """The edition a download serves: the latest, unless the live figures are asked for."""
+    return None if wants_live(request) else latest_edition(scope, files=files)
+
+
+def shown(request, scope, query):
+    """What the dashboard shows for `scope` (`query`: its query string)."""
+    latest = latest_edition(scope, files=("json",))
+    context = {"latest": latest, "query": query, "can_publish": role_of(request.user) in PUBLISHERS}
+    if latest is not None and not wants_live(request):
+        return Shown(bilan=edition_bilan(latest, scope), edition=latest, **context)
+    bilan = compute_bilan(scope)
+    if latest is None:
+        return Shown(bilan=bilan, edition=None, **context)
+    # Compared with the readers' edition of the live figures, as the edition holds.
+    readers = bilan if scope.protected else compute_bilan(readers_scope(scope))
+    found = differences(edition_bilan(latest, scope), readers)
+    return Shown(bilan=bilan, edition=None, differences=found, **context)

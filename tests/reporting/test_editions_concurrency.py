@@ -1,0 +1,41 @@
+"""Two clicks on "Publier" that reach the server at the same moment publish one edition: the
+other clicks are told it was just published."""
+
+import pytest
+from django.urls import reverse
+
+from mediation.enums import Role
+from reporting.models import Edition
+from tests.concurrency import Browser, post_together, require_concurrent_database
+from tests.conftest import enable_totp
+from tests.factories import department, make_user
+
+from .test_editions import mediator_on
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+CLICKS = 3
+QUERY = "?annee=2024&perimetre=departement:59"
+PUBLISH = reverse("reporting:edition_publish") + QUERY
+
+
+def test_simultaneous_publications_make_one_version(live_server):
+    require_concurrent_database()
+    for _ in range(3):
+        mediator_on("59")
+    coordinator = make_user(Role.COORDINATOR, departments=[department("59")])
+    enable_totp(coordinator)
+    browser = Browser(live_server, coordinator)
+    browser.open_form(PUBLISH)
+
+    replies = post_together(browser, PUBLISH, [{"version": 1}] * CLICKS)
+
+    edition = Edition.objects.get()
+    assert edition.version == 1
+    assert [reply.status for reply in replies] == [200] * CLICKS
+    assert {reply.path for reply in replies} == {reverse("reporting:edition_list")}
+    for reply in replies:
+        # Every tab lands on the list, which shows the one edition; each says it is published (the
+        # tabs share one session, so which tab keeps the success message is the session's race).
+        assert edition.json_sha256 in reply.body
+        assert "Édition n° 1 du bilan 2024 publiée" in reply.body or "vient d&#x27;être publiée" in reply.body
