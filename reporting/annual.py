@@ -10,7 +10,7 @@ withheld value can be recomputed from the other columns, counts or pages."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from mediation.enums import PostType
@@ -39,9 +39,20 @@ MEAN_ROWS = (
     FigureKey.PARTNERS_SOCIAL,
     FigureKey.PARTNERS_MEDICOSOCIAL,
 )
+# A bilan whose number of actions for professionals is above zero (declared, else computed).
+COANIMATED_FOR_PROFESSIONALS = Exists(
+    BilanFigure.objects.filter(bilan=OuterRef("pk"), key=FigureKey.ACTIONS_PROFESSIONALS).filter(
+        Q(declared__gt=0) | Q(declared__isnull=True, computed__gt=0)
+    )
+)
 # (row key, label, condition on the bilan) — shares of usable bilans.
 SHARE_ROWS = (
-    ("actions_professionals", "Part ayant co-animé des actions pour des professionnels", None),
+    (
+        "actions_professionals",
+        "Part ayant co-animé des actions pour des professionnels",
+        # A number above zero, or a historical questionnaire's « oui » without a number.
+        Q(COANIMATED_FOR_PROFESSIONALS) | Q(coanimated_for_professionals=True),
+    ),
     ("cpam_partnership", "Part ayant un partenariat avec la CPAM", Q(cpam_partnership=True)),
     ("identified_on_ground", "Part identifiée sur le terrain", Q(identified_on_ground=True)),
     ("missions_known", "Part dont les partenaires connaissent les missions", Q(missions_known=True)),
@@ -173,8 +184,7 @@ def compute_annual(scope, departments, with_answers=True):
     bilans = usable_bilans(scope)
     share_aggregates = {"n": Count("pk")}
     for key, _label, condition in SHARE_ROWS:
-        if condition is not None:
-            share_aggregates[key] = Count("pk", filter=condition)
+        share_aggregates[key] = Count("pk", filter=condition)
     groups = {
         (row.pop("department"), row.pop("post_type")): row
         for row in bilans.values("department", "post_type").order_by().annotate(**share_aggregates)
@@ -221,11 +231,8 @@ def compute_annual(scope, departments, with_answers=True):
                 ),
             )
         )
-    for key, label, condition in SHARE_ROWS:
-        if condition is None:  # a figure above zero
-            counts = [figure_sum(members, FigureKey.ACTIONS_PROFESSIONALS, "positive") for members, _n in sums]
-        else:
-            counts = [sum(groups[g][key] for g in members) for members, _n in sums]
+    for key, label, _condition in SHARE_ROWS:
+        counts = [sum(groups[g][key] for g in members) for members, _n in sums]
         rows.append(
             AnnexRow(
                 key,

@@ -38,8 +38,30 @@ CHECKING = "Vérification des bilans"
 SAVING = "Enregistrement des bilans"
 
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
-YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "1", "x"})
-NO = frozenset({"non", "n", "no", "faux", "false", "0"})
+YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "1", "x", "coche", "v"})
+NO = frozenset({"non", "n", "no", "faux", "false", "0", "aucun", "aucune", "neant"})
+# The questionnaire's yes/no where the bilan has a number: « oui » keeps no number, « non » is 0.
+YES_NO_FIGURES = {"actions_professionnels": "coanimated_for_professionals"}
+# The professional project as the questionnaires write it, besides the list's labels and codes.
+PROJECT_ALIASES = {
+    "defined": ("projet defini", "oui defini", "defini e", "definie", "precis", "oui"),
+    "emerging": (
+        "reflexion",
+        "en cours de reflexion",
+        "projet en reflexion",
+        "en cours",
+        "a definir",
+        "a l etude",
+        "en construction",
+        "en projet",
+    ),
+    "none": ("non", "pas de projet", "aucun projet", "neant", "sans"),
+}
+YES_NO_ANSWERS = (
+    "bilan(s) répondant oui ou non aux actions co-animées auprès de professionnels (actions_professionnels) "
+    "sans en donner le nombre : « non » compte 0 action, « oui » est gardé comme réponse, sans nombre, et "
+    "la part de l'annexe 1 compte ces « oui » avec les bilans dont le nombre dépasse 0"
+)
 
 # Column name -> figure. The French names are those of the template; the English keys work too.
 FIGURE_COLUMNS = {
@@ -188,6 +210,9 @@ class HistoryImport:
         if report.ok:
             done = "importé(s), validé(s)" if not dry_run else "à importer, validé(s)"
             report.notes = [f"{len(report.planned)} bilan(s) {report.year} {done}"]
+            answered = sum(1 for p in report.planned if p.fields.get("coanimated_for_professionals") is not None)
+            if answered:
+                report.notes.append(f"{answered} {YES_NO_ANSWERS}")
             if report.already_imported:
                 report.notes.append(
                     f"{len(report.already_imported)} ligne(s) déjà importée(s), laissée(s) telle(s) quelle(s)"
@@ -224,6 +249,17 @@ class _References:
             self.items[item.vocabulary][normalise(item.code)] = item
         self.posts = {}
         self.users = {}
+        projects = self.items[Vocabulary.PROFESSIONAL_PROJECT]
+        self.projects = dict(projects)
+        for code, aliases in PROJECT_ALIASES.items():
+            if code in projects:
+                for alias in aliases:
+                    self.projects.setdefault(alias, projects[code])
+
+    def project(self, raw):
+        """The professional project answer: « Défini », « En réflexion », « Aucun » (their codes),
+        and the usual ways a questionnaire writes them (« en cours de réflexion », « projet défini »…)."""
+        return self.projects.get(normalise(raw))
 
     def load(self, rows, index):
         codes = {_at(row, index, "code_poste") for row in rows} - {""}
@@ -346,14 +382,22 @@ def _check_row(line, values, year, refs, errors):
         error("exploitable", "Réponse attendue : oui ou non.")
 
     figures = {}
+    answers = {}
     for column, key in FIGURE_COLUMNS.items():
         raw = values.get(column, "")
         if raw == "":
             figures[key] = None
             continue
         number = _integer(raw)
+        if number is None and column in YES_NO_FIGURES and _yes_no(raw) is not None:
+            answers[YES_NO_FIGURES[column]] = _yes_no(raw)
+            figures[key] = None if answers[YES_NO_FIGURES[column]] else 0
+            continue
         if number is None or number < 0:
-            error(column, f"Nombre entier positif ou nul attendu, pas « {raw[:40]} ».")
+            expected = "Nombre entier positif ou nul, ou oui / non," if column in YES_NO_FIGURES else "Nombre entier"
+            if column not in YES_NO_FIGURES:
+                expected += " positif ou nul"
+            error(column, f"{expected} attendu, pas « {raw[:40]} ».")
         elif number > MAX_FIGURE:
             error(column, f"Nombre trop grand (au plus {MAX_FIGURE:,}).".replace(",", " "))
         else:
@@ -364,7 +408,7 @@ def _check_row(line, values, year, refs, errors):
             whole_column = next(c for c, k in FIGURE_COLUMNS.items() if k == whole)
             error(part_column, f"{figures[part]} dépasse le total « {whole_column} » ({figures[whole]}).")
 
-    fields = {}
+    fields = {name: answers.get(name) for name in YES_NO_FIGURES.values()}
     for column, name in BOOLEAN_COLUMNS.items():
         raw = values.get(column, "")
         fields[name] = _yes_no(raw) if raw else None
@@ -373,7 +417,7 @@ def _check_row(line, values, year, refs, errors):
     raw_project = values.get("projet_professionnel", "")
     fields["professional_project"] = None
     if raw_project:
-        fields["professional_project"] = refs.items[Vocabulary.PROFESSIONAL_PROJECT].get(normalise(raw_project))
+        fields["professional_project"] = refs.project(raw_project)
         if fields["professional_project"] is None:
             error("projet_professionnel", f"Valeur inconnue : « {raw_project[:60]} » (Défini, En réflexion, Aucun).")
     for column, name in TEXT_COLUMNS.items():

@@ -27,7 +27,11 @@ LABELS = {
     "missions_connues": ("Missions connues des partenaires", False, YES_NO),
     "instances_partenariales": ("Participation à des instances partenariales", False, YES_NO),
     "forme": ("Formation suivie", False, YES_NO),
-    "projet_professionnel": ("Projet professionnel", False, "Défini · En réflexion · Aucun"),
+    "projet_professionnel": (
+        "Projet professionnel",
+        False,
+        "Défini · En réflexion · Aucun (aussi « projet défini », « en cours de réflexion », « non »…)",
+    ),
     "formations": ("Formations suivies", False, "Texte libre."),
     "themes": ("Thèmes des actions collectives", False, LIST),
     "partenaires_coanimation": ("Partenaires ayant co-animé les actions", False, LIST),
@@ -43,7 +47,10 @@ LABELS = {
 def _column(key):
     if key in history.FIGURE_COLUMNS:
         figure = history.FIGURE_COLUMNS[key]
-        return Column(key, FigureKey(figure).label, help="Nombre entier positif ou nul ; vide : non renseigné.")
+        help_text = "Nombre entier positif ou nul ; vide : non renseigné."
+        if key in history.YES_NO_FIGURES:
+            help_text = "Nombre entier positif ou nul, ou oui · non (le questionnaire régional) ; vide : non renseigné."
+        return Column(key, FigureKey(figure).label, help=help_text)
     label, required, help_text = LABELS[key]
     return Column(key, label, required, help_text)
 

@@ -209,6 +209,15 @@ class AnnualBilan(models.Model):
         editable=False,
         help_text="Pour un bilan importé : année, département et poste, e-mail ou identifiant de la ligne.",
     )
+    # The regional questionnaire asked whether, not how many: a historical bilan's answer without
+    # a number of actions (Annexe 1 counts a « oui » with the bilans whose number is above zero).
+    coanimated_for_professionals = models.BooleanField(
+        "Avez-vous co-animé des actions auprès de professionnels ?",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Réponse oui/non d'un bilan importé de l'historique, quand le nombre d'actions n'est pas connu.",
+    )
 
     # Recognition and partnership
     cpam_partnership = models.BooleanField("Avez-vous un partenariat avec la CPAM ?", null=True, blank=True)
