@@ -102,3 +102,29 @@ def test_editing_the_closing_date_makes_it_known():
     request.resolve(on=datetime.date(2024, 5, 2))
     request.refresh_from_db()
     assert (request.closed_on, request.closed_on_unknown) == (datetime.date(2024, 5, 2), False)
+
+
+@pytest.mark.parametrize(("closed_on", "unknown"), [(None, True), (datetime.date(2024, 5, 2), False)])
+def test_saving_the_sheet_keeps_the_unknown_date_unless_a_date_is_typed(client, closed_on, unknown):
+    from tests.accompaniments.factories import SheetFactory, SheetRequestFactory
+    from tests.accompaniments.sheet_fixtures import update_data
+
+    team = Team()
+    client.force_login(team.mediator)
+    sheet = SheetFactory(beneficiary=team.person, post=team.post, opened_on=datetime.date(2024, 3, 15))
+    request = SheetRequestFactory(
+        sheet=sheet, status=RequestStatus.RESOLVED, opened_on=sheet.opened_on, closed_on=sheet.opened_on
+    )
+    SheetRequest.objects.filter(pk=request.pk).update(closed_on_unknown=True)
+    data = update_data(team, sheet)
+    data["requests-0-note"] = "Relu"
+    if closed_on:
+        data["requests-0-closed_on"] = closed_on.isoformat()
+    response = client.post(reverse("accompaniments:sheet_update", args=[sheet.pk]), data)
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert (request.note, request.closed_on, request.closed_on_unknown) == (
+        "Relu",
+        closed_on or sheet.opened_on,
+        unknown,
+    )
