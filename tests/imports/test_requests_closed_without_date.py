@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accompaniments.enums import RequestStatus
 from accompaniments.models import SheetRequest
+from mediation.imports.formats import check_upload, read_file
 from mediation.models import Department
 from reporting.activity import compute_activity
 from reporting.scope import resolve_scope
@@ -128,3 +129,15 @@ def test_saving_the_sheet_keeps_the_unknown_date_unless_a_date_is_typed(client, 
         closed_on or sheet.opened_on,
         unknown,
     )
+
+
+def test_the_caseload_export_leaves_the_unknown_date_empty_and_imports_back_unchanged(client, admin, mediator):  # noqa: F811
+    run("fiches", region_file(), user=admin)
+    client.force_login(mediator)
+    response = client.get(reverse("accompaniments:caseload_download", args=["csv"]))
+    table = read_file("export.csv", response.content)
+    closing = table.headers.index("date_cloture")
+    assert [row.cells[closing] for row in table.rows] == ["", ""]
+    again = run("fiches", check_upload("export.csv", response.content), user=admin)
+    assert (again.errors, again.created, again.updated, again.unchanged) == ([], 0, 0, 2)
+    assert SheetRequest.objects.filter(closed_on_unknown=True).count() == 2
