@@ -57,6 +57,11 @@ PROJECT_ALIASES = {
     ),
     "none": ("non", "pas de projet", "aucun projet", "neant", "sans"),
 }
+# How a figure the questionnaire answered yes or no is said on the bilan's page (its method).
+ANSWERED = {
+    True: "Importé de l'historique : le questionnaire régional répond « oui », sans nombre d'actions.",
+    False: "Importé de l'historique : le questionnaire régional répond « non » (0 action).",
+}
 YES_NO_ANSWERS = (
     "bilan(s) répondant oui ou non aux actions co-animées auprès de professionnels (actions_professionnels) "
     "sans en donner le nombre : « non » compte 0 action, « oui » est gardé comme réponse, sans nombre, et "
@@ -519,6 +524,15 @@ def _choice(raw, choices):
 # ---------------------------------------------------------------- writing
 
 
+def _method(planned, key):
+    """What the bilan's page says of an imported figure: imported, or the questionnaire's answer."""
+    for column, field_name in YES_NO_FIGURES.items():
+        answer = planned.fields.get(field_name)
+        if FIGURE_COLUMNS[column] == key and answer is not None:
+            return ANSWERED[answer]
+    return IMPORTED_METHOD
+
+
 @transaction.atomic
 def _write(report, *, by, source):
     now = timezone.now()
@@ -545,7 +559,7 @@ def _write(report, *, by, source):
     AnnualBilan.objects.bulk_create(bilans)
     by_key = {b.import_key: b for b in AnnualBilan.objects.filter(import_key__in=[p.key for p in report.planned])}
     BilanFigure.objects.bulk_create(
-        BilanFigure(bilan=by_key[p.key], key=key, declared=value, method=IMPORTED_METHOD)
+        BilanFigure(bilan=by_key[p.key], key=key, declared=value, method=_method(p, key))
         for p in report.planned
         for key, value in p.figures.items()
     )

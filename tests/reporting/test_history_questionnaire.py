@@ -62,6 +62,13 @@ def test_each_answer_is_stored_as_the_questionnaire_says():
     }
     assert [stored[key].cpam_partnership for key in sorted(stored)] == [True, False, True, None, True, False]
 
+    def method(key):
+        return next(f.method for f in stored[key].figures.all() if f.key == FigureKey.ACTIONS_PROFESSIONALS)
+
+    assert "répond « oui », sans nombre d'actions" in method("Q1")
+    assert "répond « non » (0 action)" in method("Q2")
+    assert method("Q5") == "Importé de l'historique."
+
 
 def test_the_same_file_imported_again_changes_nothing():
     assert import_().created == 6
