@@ -256,6 +256,7 @@ class Difference:
     column: str
     edition: str
     live: str
+    anchor: str = ""  # where the dashboard shows it
 
 
 def show(value, unit=""):
@@ -293,7 +294,12 @@ def differences(edition, live):
         if not _same(headline.value, now):
             found.append(
                 Difference(
-                    "En résumé", headline.label, "", show(headline.value, headline.unit), show(now, headline.unit)
+                    "En résumé",
+                    headline.label,
+                    "",
+                    show(headline.value, headline.unit),
+                    show(now, headline.unit),
+                    "en-resume",
                 )
             )
     live_tables = {table.key: table for table in live.tables}
@@ -304,10 +310,12 @@ def differences(edition, live):
 
 
 def _table_differences(edition, live):
-    title, header, rows = exports.grid(edition if edition is not None else live)
+    table = edition if edition is not None else live
+    title, header, rows = exports.grid(table)
+    anchor = "postes" if table.key == "register" else f"tableau-{table.key}"
     if edition is None or live is None:
         state = ("non diffusé", "diffusé") if edition is None else ("diffusé", "non diffusé")
-        return [Difference(title, "Tout le tableau", "", *state)]
+        return [Difference(title, "Tout le tableau", "", *state, anchor)]
     _title, live_header, live_rows = exports.grid(live)
     mine, theirs = _keyed_rows(rows), _keyed_rows(live_rows)
     found = []
@@ -319,7 +327,7 @@ def _table_differences(edition, live):
             if not _same(old, new):
                 names = live_header if index < len(live_header) else header
                 column = names[index] if index < len(names) else ""
-                found.append(Difference(title, key[0], column, show(old), show(new)))
+                found.append(Difference(title, key[0], column, show(old), show(new), anchor))
     return found
 
 

@@ -12,6 +12,8 @@ import re
 import pytest
 import tablib
 from auditlog.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -259,3 +261,39 @@ def test_a_reason_too_long_or_a_forged_version_is_a_french_message_not_a_500(cli
     skipped = publish(client, reason="Correction", version=7)
     assert "vient d'être publiée" in html.unescape(skipped.content.decode())
     assert Edition.objects.count() == 1
+
+
+def test_the_edition_is_shown_from_its_stored_json_without_counting_the_sheets_again(
+    client, login_as, region_of_sheets
+):
+    login_as(Role.COORDINATOR, region=department("59").region)
+    publish(client)
+    login_as(Role.READER, region=department("59").region)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("reporting:dashboard"), REGION)
+    assert page.context["shown"].edition is not None
+    assert not [q["sql"] for q in queries.captured_queries if "accompaniments_sheet" in q["sql"]]
+
+
+def test_each_difference_leads_to_its_table_on_the_live_page(client, login_as, region_of_sheets):
+    login_as(Role.COORDINATOR, region=department("59").region)
+    publish(client)
+    SheetFactory(post=region_of_sheets[0].post, opened_on=datetime.date(YEAR, 6, 1))
+    login_as(Role.READER, region=department("59").region)
+    live = client.get(reverse("reporting:dashboard"), REGION | {"vue": "direct"})
+    page = live.content.decode()
+    differences = live.context["shown"].differences
+    assert {d.anchor for d in differences} >= {"en-resume", "tableau-volume"}
+    for difference in differences:
+        assert f'href="#{difference.anchor}"' in page and f'id="{difference.anchor}"' in page
+
+
+def test_the_administration_lists_editions_for_reading(client, login_as, region_of_sheets):
+    login_as(Role.COORDINATOR, region=department("59").region)
+    publish(client)
+    edition = Edition.objects.get()
+    login_as(Role.ADMIN)
+    assert client.get(reverse("admin:reporting_edition_changelist")).status_code == 200
+    change = client.get(reverse("admin:reporting_edition_change", args=[edition.pk]))
+    assert change.status_code == 200 and edition.json_sha256 in change.content.decode()
+    assert client.get(reverse("admin:reporting_edition_delete", args=[edition.pk])).status_code == 403
