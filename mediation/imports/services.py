@@ -256,6 +256,7 @@ def run_resource(kind, table, *, user, allowed, dry_run):
         for name, count in resource.notes.items()
         if count and name in NOTES
     ]
+    report.notes += resource.warning_lines(dry_run=dry_run)
     return report
 
 

@@ -56,10 +56,6 @@ def test_a_register_without_funding_or_start_date_is_accepted_with_its_rules_sta
     assert not Post.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mediation.imports.services.run_resource does not add resource.warning_lines() to report.notes yet",
-)
 def test_the_dry_run_page_report_carries_the_warnings(admin, communes):
     report = run("postes", fixture("registre-postes-region.csv"), user=admin, dry_run=True)
     assert any("sans financement" in note for note in report.notes)
