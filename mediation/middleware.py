@@ -7,6 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from . import form_recovery, perms
 from .access import rule_of
+from .client_address import client_address
 from .form_recovery import PRESERVED_POST_KEY  # noqa: F401 (imported by tests and views)
 
 
@@ -124,15 +125,10 @@ restore_preserved_post = form_recovery.restore
 
 
 class AuditlogMiddleware(_AuditlogMiddleware):
-    """django-auditlog's middleware, but the address it records is the real client address as
-    the rate limits read it (TRUSTED_PROXY_COUNT): auditlog's own reading takes the first entry
-    of X-Forwarded-For, which any client can write."""
+    """django-auditlog's middleware, but the address it records is the client's as the rate
+    limits read it (mediation.client_address): auditlog's own reading takes the first entry of
+    X-Forwarded-For, which any client can write."""
 
     @staticmethod
     def _get_remote_addr(request):
-        from allauth.account.adapter import get_adapter
-
-        try:
-            return get_adapter(request).get_client_ip(request)
-        except PermissionDenied:
-            return None
+        return client_address(request)

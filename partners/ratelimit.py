@@ -4,18 +4,19 @@ simultaneous posts: a submission is counted by one conditional UPDATE (`hits < l
 the database applies to one request at a time, so the limit can never be overshot. (The cache
 would not do: the database cache's incr() is a read then a write, not atomic.)
 
-The address is never stored: the row carries a keyed hash of it. It is read as allauth reads it
-for the login limits (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER behind a
-proxy): each real client has its own allowance, not one for everyone behind the proxy."""
+The address is never stored: the row carries a keyed hash of it. It is the app's one reading of
+the client address (mediation.client_address, the same for the login limits and the audit trail,
+TRUSTED_PROXY_COUNT behind a proxy): each real client has its own allowance, not one for everyone
+behind the proxy."""
 
 import time
 
-from allauth.account.adapter import get_adapter
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils.crypto import salted_hmac
+
+from mediation.client_address import client_address
 
 from .models import ReferralRateBucket
 
@@ -23,10 +24,7 @@ KEY_SALT = "partners.referral-rate-limit"
 
 
 def _client_ip(request):
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except (PermissionDenied, ImproperlyConfigured):
-        return "unknown"
+    return client_address(request) or "unknown"
 
 
 def _bucket(request):
