@@ -123,8 +123,7 @@ def partner_list(request):
         "can_edit": request.membership.role in DIRECTORY_EDITORS,
         "is_mediator": request.membership.role == Role.MEDIATOR,
     }
-    template = "partners/includes/partner_results.html" if request.htmx else "partners/partner_list.html"
-    return render(request, template, context)
+    return render(request, "partners/partner_list.html", context)
 
 
 @for_roles(*DIRECTORY_READERS)

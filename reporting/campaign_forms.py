@@ -371,30 +371,3 @@ class CampaignFilterForm(forms.Form):
         if data["gaps"]:
             bilans = [b for b in bilans if b.gap_keys()]
         return bilans
-
-
-# ---------------------------------------------------------------- history
-
-
-class HistoryImportForm(DsfrBaseForm):
-    year = forms.IntegerField(
-        label="Année des bilans",
-        min_value=FIRST_CAMPAIGN_YEAR - 10,
-        error_messages={"invalid": "Saisissez une année, par exemple 2023."},
-    )
-    file = forms.FileField(
-        label="Fichier (CSV ou Excel .xlsx)",
-        widget=forms.FileInput(attrs={"class": "fr-upload", "accept": ".csv,.xlsx"}),
-        help_text="Une ligne par bilan, selon le modèle ; 1 Mo au plus.",
-        error_messages={"required": "Choisissez un fichier.", "empty": "Le fichier est vide."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].widget.group_class = "fr-upload-group"
-
-    def clean_year(self):
-        year = self.cleaned_data["year"]
-        if year >= timezone.localdate().year:
-            raise forms.ValidationError("L'historique porte sur une année écoulée.")
-        return year

@@ -139,14 +139,6 @@ def test_the_directory_lists_the_department_with_search_and_filters(client, worl
     assert client.get(LIST + "?category=abc&partner_type=zzz&page=x").status_code == 200
 
 
-def test_the_list_answers_its_results_fragment_to_htmx(client, world):
-    PartnerFactory(name="CCAS de Lille")
-    client.force_login(world.lille.mediator)
-    response = client.get(LIST, headers={"HX-Request": "true"})
-    html = response.content.decode()
-    assert "CCAS de Lille" in html and "<html" not in html
-
-
 def test_the_directory_list_does_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
     for n in range(30):
         PartnerFactory(name=f"Partenaire {n}")
