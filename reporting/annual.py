@@ -19,7 +19,7 @@ from mediation.models import Department
 from . import secrecy
 from .enums import BilanState, FigureKey
 from .models import AnnualBilan, BilanFigure
-from .tables import mean, percent
+from .tables import Exact, mean, percent
 
 # A column drawn from fewer bilans than this would show one or two people's answers: its
 # figures are withheld (statistical secrecy), its number of bilans still shown; so is a column
@@ -39,6 +39,11 @@ MEAN_ROWS = (
     FigureKey.PARTNERS_SOCIAL,
     FigureKey.PARTNERS_MEDICOSOCIAL,
 )
+# Decimals each mean is printed with, as the region's bilan prints it: people and partners as
+# whole numbers, actions to one decimal. Shares are whole percentages. Rounded once, half up,
+# from the exact value, which the JSON carries beside it.
+MEAN_PLACES = {key: 1 if key.startswith("actions_") else 0 for key in MEAN_ROWS}
+SHARE_PLACES = 0
 # A bilan whose number of actions for professionals is above zero (declared, else computed).
 COANIMATED_FOR_PROFESSIONALS = Exists(
     BilanFigure.objects.filter(bilan=OuterRef("pk"), key=FigureKey.ACTIONS_PROFESSIONALS).filter(
@@ -91,8 +96,10 @@ class AnnexRow:
     key: str
     label: str
     kind: str  # "mean" or "share"
-    values: tuple  # one per column: Decimal mean, int percent, or None
+    values: tuple  # one per column: Decimal mean, int percent, or None — the value shown
     previous: object = None  # the whole scope's value in year N−1
+    precision: int = 0  # decimals of the value shown (of the percent, for a share)
+    exact: tuple = ()  # one per column: the Exact value the one shown is rounded from, or None
 
 
 @dataclass(frozen=True)
@@ -220,14 +227,22 @@ def compute_annual(scope, departments, with_answers=True):
         return sum(figures.get((dep, kind, key), {}).get(field) or 0 for dep, kind in members)
 
     for key in MEAN_ROWS:
+        totals = [
+            figure_sum(members, key, "total") if ok and n else None
+            for (members, n), ok in zip(sums, shown, strict=True)
+        ]
         rows.append(
             AnnexRow(
                 key,
                 f"{FigureKey(key).label} (moyenne par bilan)",
                 "mean",
                 tuple(
-                    mean(figure_sum(members, key, "total"), n) if ok else None
-                    for (members, n), ok in zip(sums, shown, strict=True)
+                    None if total is None else mean(total, n, MEAN_PLACES[key])
+                    for total, (_m, n) in zip(totals, sums, strict=True)
+                ),
+                precision=MEAN_PLACES[key],
+                exact=tuple(
+                    None if total is None else Exact.of(total, n) for total, (_m, n) in zip(totals, sums, strict=True)
                 ),
             )
         )
@@ -239,6 +254,10 @@ def compute_annual(scope, departments, with_answers=True):
                 label,
                 "share",
                 tuple(percent(c, n) if ok else None for c, (_m, n), ok in zip(counts, sums, shown, strict=True)),
+                precision=SHARE_PLACES,
+                exact=tuple(
+                    Exact.of(c, n) if ok and n else None for c, (_m, n), ok in zip(counts, sums, shown, strict=True)
+                ),
             )
         )
 

@@ -36,6 +36,19 @@ def mean(total, count, places=1):
 
 
 @dataclass(frozen=True)
+class Exact:
+    """The exact value a figure is rounded from, as a fraction (a sum of figures or a count, over
+    a number of bilans), so that a reader of the JSON never rounds a rounded value again."""
+
+    numerator: int
+    denominator: int
+
+    @classmethod
+    def of(cls, numerator, denominator):
+        return cls(int(numerator), int(denominator))
+
+
+@dataclass(frozen=True)
 class Cell:
     count: int
     percent: int | None = None
