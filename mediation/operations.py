@@ -12,8 +12,8 @@ jobs and the scheduler that runs them (docs/exploitation.md).
   next slot or the next beat. Clock and sleep are injected: tests drive it without waiting.
 
 The jobs of the apps above the core (retention, reminders, referral counters) are named by their
-dotted path or command name, as the root URL configuration names their URLs: the core imports
-none of them."""
+dotted path or command name, as the root URL configuration names their URLs, or registered by
+the app itself with `register_daily_job()` (the referral reminders): the core imports none of them."""
 
 import datetime
 import io
@@ -134,6 +134,17 @@ DAILY_JOBS = (
     DailyJob("sent_emails", "E-mails envoyés et tâches terminées", purge_sent_emails),
 )
 JOB_LABELS = {job.name: job.label for job in DAILY_JOBS}
+
+
+def register_daily_job(job: DailyJob):
+    """An app above the core adds its job to the daily jobs (from its AppConfig.ready(), as the
+    import kinds register): the core runs and records it without importing the app. Registering
+    a name twice keeps the first."""
+    global DAILY_JOBS
+    if job.name in JOB_LABELS:
+        return
+    DAILY_JOBS = (*DAILY_JOBS, job)
+    JOB_LABELS[job.name] = job.label
 
 
 def _error_summary(error):

@@ -196,6 +196,15 @@ class ReferralQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=ReferralStatus.PENDING)
 
+    def escalated(self, user):
+        """Pending referrals of a post that waited past the escalation delay, in the departments
+        of a coordinator (or admin): shown, without any name, beside the unrouted ones."""
+        if perms.role_of(user) not in (Role.COORDINATOR, Role.ADMIN):
+            return self.none()
+        return self.pending().filter(
+            post__isnull=False, escalated_at__isnull=False, department__in=perms.department_ids(user)
+        )
+
     def for_year(self, year):
         start, end = year_datetimes(year)
         return self.filter(received_at__gte=start, received_at__lt=end)
@@ -463,6 +472,8 @@ class Referral(models.Model):
         verbose_name="traitée par",
     )
     decline_reason = models.CharField("motif du refus", max_length=500, blank=True)
+    reminded_at = models.DateTimeField("relance envoyée le", null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField("signalée à la coordination le", null=True, blank=True, editable=False)
     sheet = models.OneToOneField(
         "accompaniments.Sheet",
         on_delete=models.SET_NULL,

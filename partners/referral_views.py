@@ -5,6 +5,7 @@ The public page only creates: it shows an empty form, records a referral and con
 reference number; it never shows back what was typed nor lists anything. Coordinators see
 unrouted referrals without any name (commune, date, number of reasons) and assign a post."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError
 from django.db.models import Count, Exists, OuterRef
@@ -256,10 +257,27 @@ def _summaries(referrals):
     )
 
 
+def _with_wait(summaries):
+    """Each summary with the whole days it has waited since it was received."""
+    today = timezone.localdate()
+    return [
+        {**summary, "waited_days": (today - timezone.localdate(summary["received_at"])).days} for summary in summaries
+    ]
+
+
 @for_roles(Role.COORDINATOR, Role.ADMIN)
 def referral_routing(request):
-    summaries = _summaries(Referral.objects.awaiting_routing(request.user))
-    return render(request, "partners/referral_routing.html", {"summaries": summaries})
+    summaries = _with_wait(_summaries(Referral.objects.awaiting_routing(request.user)))
+    escalated = _with_wait(
+        Referral.objects.escalated(request.user)
+        .values("pk", "reference", "received_at", "commune__name", "department__name", "post__code")
+        .order_by("received_at", "pk")
+    )
+    return render(
+        request,
+        "partners/referral_routing.html",
+        {"summaries": summaries, "escalated": escalated, "escalation_days": settings.REFERRAL_ESCALATION_DAYS},
+    )
 
 
 @for_roles(Role.COORDINATOR, Role.ADMIN)

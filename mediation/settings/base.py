@@ -259,6 +259,11 @@ INVITATION_VALIDITY_DAYS = int(os.environ.get("INVITATION_VALIDITY_DAYS", "7"))
 REFERRAL_RATE_LIMIT = int(os.environ.get("REFERRAL_RATE_LIMIT", "5"))
 REFERRAL_RATE_LIMIT_WINDOW = int(os.environ.get("REFERRAL_RATE_LIMIT_WINDOW", "3600"))
 
+# A pending referral reminds its post's holder(s) after this many days, once, and goes to the
+# department's coordinators after the second delay (the daily job referral_reminders).
+REFERRAL_REMINDER_DAYS = int(os.environ.get("REFERRAL_REMINDER_DAYS", "10"))
+REFERRAL_ESCALATION_DAYS = int(os.environ.get("REFERRAL_ESCALATION_DAYS", "20"))
+
 # Security headers
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
