@@ -111,9 +111,22 @@ def export_table(table, scope, fmt):
     return data.export(fmt)
 
 
+def _number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def summary_dataset(bilan):
+    """The PDF's « En résumé » page as a sheet: each headline figure, its unit and year N−1's."""
+    headers = ["Indicateur", "Valeur", "Unité", f"En {bilan.year - 1}"]
+    data = tablib.Dataset(headers=headers, title="En résumé")
+    for headline in bilan.summary:
+        data.append([safe_cell(headline.label), _number(headline.value), headline.unit, _number(headline.previous)])
+    return data
+
+
 def export_bilan_book(bilan, fmt="xlsx"):
-    """Every table of the bilan, one sheet each."""
-    book = tablib.Databook([dataset(table, bilan.scope) for table in bilan.tables])
+    """The summary, then every table of the bilan, one sheet each."""
+    book = tablib.Databook([summary_dataset(bilan), *(dataset(table, bilan.scope) for table in bilan.tables)])
     return book.export(fmt)
 
 
