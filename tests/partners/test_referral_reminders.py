@@ -101,3 +101,17 @@ def test_after_the_second_delay_the_coordinators_are_told_and_see_the_wait(clien
     assert "BENALI" not in html
     client.force_login(world.coordinator_somme)
     assert waiting.reference not in client.get(reverse("partners:referral_routing")).content.decode()
+
+
+def test_the_mediator_home_page_says_how_many_referrals_wait_and_since_when(client, world):
+    home = reverse("accompaniments:home")
+    client.force_login(world.lille.mediator)
+    assert "attend votre réponse" not in client.get(home).content.decode()  # nothing waits: no notice
+    ReferralFactory(commune=world.lille.commune, post=world.lille.post, received_at=days_ago(12))
+    ReferralFactory(commune=world.lille.commune, post=world.lille.post, received_at=days_ago(3))
+    ReferralFactory(commune=world.roubaix.commune, post=world.roubaix.post, received_at=days_ago(30))  # not hers
+
+    html = client.get(home).content.decode()
+    assert "2 orientations reçues attendent votre réponse, la plus ancienne depuis 12 jours" in html
+    assert reverse("partners:referral_inbox") in html
+    assert "BENALI" not in html
