@@ -15,6 +15,7 @@ from dsfr.forms import DsfrBaseForm
 
 from mediation import perms
 from mediation.access import for_roles
+from mediation.breadcrumbs import breadcrumb as dsfr_breadcrumb
 from mediation.enums import Role
 
 from . import exports, personal_data
@@ -38,14 +39,11 @@ def attachment(content, content_type, filename):
 
 
 def person_breadcrumb(beneficiary, current):
-    return {
-        "links": [
-            {"url": reverse("accompaniments:beneficiary_list"), "title": "Personnes"},
-            {"url": reverse("accompaniments:beneficiary_detail", args=[beneficiary.pk]), "title": str(beneficiary)},
-        ],
-        "current": current,
-        "root_dir": reverse("home"),
-    }
+    return dsfr_breadcrumb(
+        current,
+        ("Personnes", reverse("accompaniments:beneficiary_list")),
+        (str(beneficiary), reverse("accompaniments:beneficiary_detail", args=[beneficiary.pk])),
+    )
 
 
 # ---------------------------------------------------------------- caseload export
@@ -62,7 +60,7 @@ def caseload_export(request):
         {
             "counts": counts,
             "is_mediator": perms.has_role(request.user, Role.MEDIATOR),
-            "breadcrumb_data": {"links": [], "current": "Exporter les fiches", "root_dir": reverse("home")},
+            "breadcrumb_data": dsfr_breadcrumb("Exporter les fiches"),
         },
     )
 
@@ -138,6 +136,6 @@ def retention_list(request):
         "accompaniments/personal_data_retention.html",
         {
             "people": people,
-            "breadcrumb_data": {"links": [], "current": "Personnes à anonymiser", "root_dir": reverse("home")},
+            "breadcrumb_data": dsfr_breadcrumb("Personnes à anonymiser"),
         },
     )

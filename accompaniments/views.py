@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from mediation.access import for_roles
+from mediation.breadcrumbs import breadcrumb as dsfr_breadcrumb
 from mediation.enums import Role
 from mediation.middleware import restore_preserved_post
 from mediation.perms import role_of
@@ -224,7 +225,7 @@ def follow_ups(request):
 
 
 def _breadcrumb(*links, current):
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
+    return dsfr_breadcrumb(current, *((title, url) for url, title in links))
 
 
 def _person_link(beneficiary):

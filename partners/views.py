@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accompaniments.models import Sheet
 from mediation.access import for_roles
+from mediation.breadcrumbs import breadcrumb as dsfr_breadcrumb
 from mediation.enums import Role
 from mediation.idempotency import save_once, saved_under
 from mediation.versioning import StaleEdit
@@ -48,7 +49,7 @@ def parse_pk(value):
 
 def breadcrumb(current, *links):
     """Context for {% dsfr_breadcrumb %}: the (title, url) links above the current page."""
-    return {"breadcrumb_data": {"links": [{"title": t, "url": u} for t, u in links], "current": current}}
+    return {"breadcrumb_data": dsfr_breadcrumb(current, *links)}
 
 
 def save_versioned(form, request):

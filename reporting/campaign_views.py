@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from mediation import perms
 from mediation.access import for_roles
+from mediation.breadcrumbs import breadcrumb
 from mediation.enums import Role
 from mediation.idempotency import save_once, saved_under
 from mediation.middleware import restore_preserved_post
@@ -39,11 +40,6 @@ ANSWER_LISTS = ("themes", "coanimating_partner_types", "publics", "health_needs"
 
 def counted(n, singular, plural):
     return f"{n} {singular if n < 2 else plural}"
-
-
-def breadcrumb(current, *links):
-    """django-dsfr's breadcrumb data: `links` are (title, url) pairs before the current page."""
-    return {"links": [{"title": title, "url": url} for title, url in links], "current": current}
 
 
 def campaigns_link():

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from mediation.access import for_roles
+from mediation.breadcrumbs import breadcrumb as dsfr_breadcrumb
 from mediation.perms import role_of
 
 from . import editions
@@ -25,7 +26,7 @@ CONTENT_TYPES = {
 
 def breadcrumb(scope, current):
     dashboard = reverse("reporting:dashboard") + "?" + scope_query(scope)
-    return {"links": [{"title": f"Bilan {scope.year} — {scope.label}", "url": dashboard}], "current": current}
+    return dsfr_breadcrumb(current, (f"Bilan {scope.year} — {scope.label}", dashboard))
 
 
 def exact_scope(request):
