@@ -251,3 +251,83 @@ ANNUAL_WITHHELD_NOTICE = (
     f"Les listes de réponses et les réponses aux questions ouvertes des bilans annuels ne sont pas diffusées "
     f"pour ce choix : elles décriraient moins de {MIN_CONTRIBUTORS} médiateurs."
 )
+
+
+# ---------------------------------------------------------------- the public edition's cells
+
+# INSEE's practice for data on persons: a published count describes at least this many people.
+PUBLIC_MIN_PERSONS_DEFAULT = 11
+
+
+def public_min_persons():
+    from django.conf import settings
+
+    return getattr(settings, "PUBLIC_MIN_PERSONS", PUBLIC_MIN_PERSONS_DEFAULT)
+
+
+def _reduced(equations, unknowns):
+    """The reduced row echelon form (exact fractions) of `equations` over `unknowns`:
+    [(pivot, {cell: coefficient})]."""
+    from fractions import Fraction
+
+    rows = [{c: Fraction(k) for c, k in eq.items() if c in unknowns and k} for eq in equations]
+    rows = [row for row in rows if row]
+    pivots = []
+    for column in sorted(unknowns, key=repr):
+        found = next((row for row in rows if row.get(column)), None)
+        if found is None:
+            continue
+        rows.remove(found)
+        scale = found[column]
+        found = {c: k / scale for c, k in found.items()}
+        for other in [*rows, *(row for _p, row in pivots)]:
+            factor = other.get(column)
+            if factor:
+                for c, k in found.items():
+                    other[c] = other.get(c, 0) - factor * k
+                    if not other[c]:
+                        del other[c]
+        rows = [row for row in rows if row]
+        pivots.append((column, found))
+    return pivots
+
+
+def recoverable(masked, sums):
+    """The masked cells that sums and differences of the published cells give back exactly:
+    those whose unit vector lies in the span of the published equations over the masked cells."""
+    equations = [{total: 1, **{p: -1 for p in parts}} for total, parts in sums]
+    return {pivot for pivot, row in _reduced(equations, set(masked)) if len(row) == 1}
+
+
+CANDIDATES_TRIED = 8  # per added mask: bounds the work on large tables
+
+
+def suppress(values, sums, minimum):
+    """The cells to mask so that no count between 1 and `minimum` − 1 is published nor can be
+    recomputed: `values` maps each published cell to its count, `sums` lists (total cell, part
+    cells) for every total of every scope published together (rows, columns, grand totals, a
+    region and its territories and departments). Primary cells are the small counts; each cell
+    still recoverable gets a partner in one of its sums, the smallest count published there,
+    until none is."""
+    masked = {cell for cell, value in values.items() if 0 < value < minimum}
+
+    def partners(cells):
+        return {
+            other
+            for total, parts in sums
+            if cells & {total, *parts}
+            for other in (total, *parts)
+            if other not in masked and values.get(other)
+        }
+
+    while found := recoverable(masked, sums):
+        # A partner in one of its own sums; else (its sums all masked, the cell given back through
+        # farther totals) the smallest count published beside any masked cell.
+        candidates = next((c for cell in sorted(found, key=repr) if (c := partners({cell}))), None)
+        candidates = candidates or partners(masked)
+        if not candidates:
+            break
+        ordered = sorted(candidates, key=lambda c: (values.get(c, 0), repr(c)))
+        # The smallest count whose masking protects most of what is still recoverable.
+        masked.add(min(ordered[:CANDIDATES_TRIED], key=lambda c: len(recoverable(masked | {c}, sums))))
+    return frozenset(masked)
