@@ -2,7 +2,8 @@
 administrator follows the link `create_first_admin` prints, sets her password and her second
 factor, invites a coordinator, who accepts from the e-mail, sets hers, then imports the region's
 own files (tests/fixtures/region/: communes, structures by commune name, a posts register with a
-post without funding or start date, historical sheets with requests closed on an unknown day)
+post without funding or start date, historical sheets with requests closed on an unknown day,
+last year's annual bilans)
 through the import pages, dry run then confirmation, run by the worker's task (the test queue runs
 it as soon as it is queued); she invites the holders the register named and opens the campaign,
 her first steps going from all « à faire » to gone. The bilan of the year is checked against
@@ -64,11 +65,11 @@ def accept_and_enrol(client, path, *, capture):
     assert home.status_code == 302 and home["Location"] != reverse("mfa_activate_totp")
 
 
-def import_file(client, kind, name):
+def import_file(client, kind, name, **answers):
     """Upload, read the dry run, confirm, read the summary (the test queue runs the worker's task
     as soon as it is queued)."""
     upload = SimpleUploadedFile(name, (FILES / name).read_bytes(), content_type="text/csv")
-    response = client.post(reverse("imports:upload", args=[kind]), {"file": upload})
+    response = client.post(reverse("imports:upload", args=[kind]), {"file": upload, **answers})
     assert response.status_code == 302, response.content.decode()
     review = client.get(response["Location"]).content.decode()
     assert "Fichier valide" in review, review
@@ -132,6 +133,7 @@ def test_an_empty_server_reaches_its_first_bilan(django_capture_on_commit_callba
     assert "sans date de clôture" in sheets
 
     assert first_steps(coordinator)["Historique importé"] is True
+    import_file(coordinator, "bilans-historiques", "bilans-2024.csv", year=YEAR - 1)
     # 4. The bilan of the year, against the files.
     lines = rows("fiches.csv")
     posts = {row["code_poste"]: row for row in rows("postes.csv")}
@@ -151,6 +153,14 @@ def test_an_empty_server_reaches_its_first_bilan(django_capture_on_commit_callba
     assert activity["rights_requests"]["total"]["total"] == len(rights)
     assert activity["rights_requests"]["resolved"]["total"] == expected_rights_resolved
     assert bilan["register"]["total"]["posts"] == len(posts)
+
+    # Last year's annual bilans, as imported: the usable ones make Annexe 1.
+    history = [row for row in rows("bilans-2024.csv") if row["exploitable"] == "oui"]
+    response = coordinator.get(reverse("reporting:bilan_json"), {"annee": YEAR - 1, "perimetre": "region:32"})
+    annual = response.json()["annual"]
+    assert annual["bilans"] == len(history)
+    (people,) = [row for row in annual["annex"]["rows"] if row["key"] == "people_total"]
+    assert people["values"][-1] == sum(int(row["personnes"]) for row in history) / len(history)
 
     # 5. The campaign of the year just ended: every first step is done, the list goes.
     response = coordinator.post(
