@@ -553,6 +553,29 @@ class AssignReferralForm(DsfrBaseForm):
         return f"{post.code} — {post.structure.name}{vacant} — {communes}"
 
 
+class HandOverReferralForm(DsfrBaseForm):
+    post = forms.ModelChoiceField(
+        label="Confier à",
+        queryset=Post.objects.none(),
+        required=False,
+        help_text="Sans poste choisi, l'orientation revient à la coordination du département, qui l'attribuera.",
+        error_messages={"invalid_choice": "Choisissez un poste de la liste."},
+    )
+    reason = forms.CharField(
+        label="Motif",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Par exemple : la personne habite hors de votre secteur. Reste interne.",
+        error_messages={"required": "Indiquez pourquoi vous confiez cette orientation."},
+    )
+
+    def __init__(self, *args, posts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = posts
+        self.fields["post"].empty_label = "La coordination du département"
+        self.fields["post"].label_from_instance = AssignReferralForm.post_label
+
+
 # ---------------------------------------------------------------- outreach
 
 

@@ -541,6 +541,44 @@ class Referral(models.Model):
 # ---------------------------------------------------------------- outreach and collective actions
 
 
+class ReferralEvent(models.Model):
+    """One step of a referral's routing, shown to the staff on its page: a coordinator assigned
+    it, a mediator handed it to another post or back to the coordination. The professional who
+    referred is never told of these steps, only of the outcome."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Attribuée à un poste"
+        HANDED_OVER = "handed_over", "Confiée à un autre poste"
+        HANDED_BACK = "handed_back", "Rendue à la coordination"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events", verbose_name="orientation")
+    at = models.DateTimeField("le", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="par"
+    )
+    kind = models.CharField("étape", max_length=20, choices=Kind.choices)
+    from_post = models.ForeignKey(
+        "mediation.Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="du poste"
+    )
+    to_post = models.ForeignKey(
+        "mediation.Post",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="vers le poste",
+    )
+    reason = models.CharField("motif", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "étape d'une orientation"
+        verbose_name_plural = "étapes des orientations"
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} le {timezone.localtime(self.at):%d/%m/%Y}"
+
+
 class OutreachSession(models.Model):
     """A session of aller-vers: door to door in a street or a group of buildings."""
 

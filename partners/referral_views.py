@@ -23,8 +23,8 @@ from mediation.models import Commune, Post, PostHolding
 
 from . import ratelimit, services
 from .enums import ReferralStatus
-from .forms import AcceptReferralForm, AssignReferralForm, DeclineReferralForm, ReferralForm
-from .models import Referral
+from .forms import AcceptReferralForm, AssignReferralForm, DeclineReferralForm, HandOverReferralForm, ReferralForm
+from .models import Referral, held_post_ids
 from .views import breadcrumb
 
 # Far above what the form's fields may hold (about 4 KB at most): anything bigger is refused
@@ -180,8 +180,56 @@ def referral_detail(request, pk):
             "referral": referral,
             "reasons": referral.reasons.all(),
             "pending": referral.status == ReferralStatus.PENDING,
+            "events": referral.events.select_related("by", "from_post", "to_post"),
+            "may_hand_over": _holds_post(request.user, referral),
         },
     )
+
+
+def _holds_post(user, referral):
+    return (
+        referral.post_id is not None
+        and held_post_ids(user, timezone.localdate()).filter(post_id=referral.post_id).exists()
+    )
+
+
+@for_roles(Role.MEDIATOR)
+def referral_hand_over(request, pk):
+    """Only the holder(s) of the referral's post hand it over; anyone else gets a 404."""
+    referral = _scoped_referral(request, pk)
+    if not _holds_post(request.user, referral):
+        raise Http404
+    if referral.status != ReferralStatus.PENDING:
+        messages.info(request, ALREADY_HANDLED_MESSAGE)
+        return redirect("partners:referral_detail", pk=referral.pk)
+    posts = (
+        Post.objects.active_on(timezone.localdate())
+        .filter(department_id=referral.department_id)
+        .exclude(pk=referral.post_id)
+        .select_related("structure")
+        .prefetch_related("communes")
+        .annotate(held=Exists(PostHolding.objects.active_on(timezone.localdate()).filter(post=OuterRef("pk"))))
+        .order_by("code")
+    )
+    form = HandOverReferralForm(request.POST or None, posts=posts)
+    if request.method == "POST" and form.is_valid():
+        to_post = form.cleaned_data["post"]
+        try:
+            services.hand_over_referral(
+                referral=referral,
+                by=request.user,
+                to_post=to_post,
+                reason=form.cleaned_data["reason"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except services.ReferralAlreadyHandled:
+            messages.info(request, ALREADY_HANDLED_MESSAGE)
+            return redirect("partners:referral_inbox")
+        where = f"au poste {to_post}" if to_post else "à la coordination du département"
+        messages.success(request, f"Orientation {referral.reference} confiée {where}.")
+        return redirect("partners:referral_inbox")
+    context = _referral_breadcrumb(referral, "Confier")
+    return render(request, "partners/referral_hand_over.html", {**context, "referral": referral, "form": form})
 
 
 @require_POST

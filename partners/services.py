@@ -18,7 +18,7 @@ from mediation.enums import Role, Vocabulary
 from mediation.models import Commune, Post, PostHolding, User
 
 from .enums import ReferralStatus
-from .models import Referral
+from .models import Referral, ReferralEvent
 
 REFERENCE_PREFIX = "ORI"
 
@@ -230,5 +230,32 @@ def assign_referral(*, referral: Referral, post: Post, by: User, base_url: str) 
     referral.assigned_by = by
     referral.assigned_at = timezone.now()
     referral.save(update_fields=["post", "assigned_by", "assigned_at"])
+    ReferralEvent.objects.create(referral=referral, by=by, kind=ReferralEvent.Kind.ASSIGNED, to_post=post)
+    _notify_handlers(referral, base_url=base_url)
+    return referral
+
+
+@transaction.atomic
+def hand_over_referral(*, referral: Referral, by: User, to_post: Post | None, reason: str, base_url: str) -> Referral:
+    """The holder of the referral's post hands it to another post (`to_post`), or back to the
+    department's coordinators (None), with a reason. Its new handlers are told (without any
+    name); the professional is not: only the outcome reaches them."""
+    referral = _lock_pending(referral)
+    from_post = referral.post
+    if from_post is None or (to_post is not None and to_post.pk == from_post.pk):
+        raise ReferralAlreadyHandled
+    if to_post is not None and to_post.department_id != referral.department_id:
+        raise ValueError("Le poste doit être dans le département de la commune du patient.")
+    referral.post = to_post
+    referral.reminded_at = None
+    referral.save(update_fields=["post", "reminded_at"])
+    ReferralEvent.objects.create(
+        referral=referral,
+        by=by,
+        kind=ReferralEvent.Kind.HANDED_OVER if to_post else ReferralEvent.Kind.HANDED_BACK,
+        from_post=from_post,
+        to_post=to_post,
+        reason=reason,
+    )
     _notify_handlers(referral, base_url=base_url)
     return referral

@@ -22,6 +22,7 @@ urlpatterns = [
     path("orientations-recues/<int:pk>/", referral_views.referral_detail, name="referral_detail"),
     path("orientations-recues/<int:pk>/accepter/", referral_views.referral_accept, name="referral_accept"),
     path("orientations-recues/<int:pk>/decliner/", referral_views.referral_decline, name="referral_decline"),
+    path("orientations-recues/<int:pk>/confier/", referral_views.referral_hand_over, name="referral_hand_over"),
     path(
         "orientations-recues/<int:pk>/premier-contact/",
         referral_views.referral_first_contact,
