@@ -260,7 +260,7 @@ def referral_accept(request, pk):
             )
         except services.ReferralAlreadyHandled:
             messages.info(request, ALREADY_HANDLED_MESSAGE)
-            return redirect("partners:referral_detail", pk=referral.pk)
+            return redirect("partners:referral_inbox")
         messages.success(
             request,
             f"Orientation {referral.reference} acceptée : la fiche est ouverte, complétez-la. "
@@ -286,7 +286,7 @@ def referral_decline(request, pk):
             services.decline_referral(referral=referral, by=request.user, reason=form.cleaned_data["reason"])
         except services.ReferralAlreadyHandled:
             messages.info(request, ALREADY_HANDLED_MESSAGE)
-            return redirect("partners:referral_detail", pk=referral.pk)
+            return redirect("partners:referral_inbox")
         messages.success(request, f"Orientation {referral.reference} déclinée : le professionnel est informé.")
         return redirect("partners:referral_inbox")
     context = _referral_breadcrumb(referral, "Décliner")

@@ -142,7 +142,8 @@ def _mail_on_commit(subject, template, context, recipients):
 
 def _lock_pending(referral: Referral) -> Referral:
     locked = Referral.objects.select_for_update(of=("self",)).select_related("post__structure").get(pk=referral.pk)
-    if locked.status != ReferralStatus.PENDING:
+    # Handled meanwhile, or handed to another post (or back to coordination) meanwhile.
+    if locked.status != ReferralStatus.PENDING or locked.post_id != referral.post_id:
         raise ReferralAlreadyHandled
     return locked
 
