@@ -8,7 +8,16 @@ from auditlog.signals import accessed
 
 from mediation.audit import track_m2m_by_id
 
-NOT_TRACKED = ["version", "name_key", "created_at", "updated_at", "submission_key"]
+NOT_TRACKED = [
+    "version",
+    "name_key",
+    "last_name_sound",
+    "first_name_sound",
+    "phone_key",
+    "created_at",
+    "updated_at",
+    "submission_key",
+]
 
 
 def hide(value):

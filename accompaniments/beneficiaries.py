@@ -1,16 +1,18 @@
-"""Workflows on the people a structure follows: duplicates, merging two records of one person,
-handing a caseload over to another mediator, and reading a person's audit trail."""
+"""Workflows on the people a structure follows: probable duplicates and pairs marked distinct,
+merging two records of one person, handing a caseload over to another mediator, and reading a person's audit trail."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from mediation.versioning import StaleEdit
 
-from .models import Beneficiary, Contact, Sheet, SheetRequest, search_key
+from .duplicates import PREFIX_LENGTH, Identity, blocking_keys, name_sound, phone_key, probable_reason, spelled
+from .models import Beneficiary, Contact, DistinctPair, Sheet, SheetRequest
 
 # Fields of the kept record that a merge fills from the other record when they are empty.
 MERGE_FILLED_FIELDS = [
@@ -32,19 +34,127 @@ MERGE_FILLED_FIELDS = [
 ]
 NOTES_SEPARATOR = "\n\n"
 MERGED_FROM = "merged_from"
+MARKED_DISTINCT_FROM = "marked_distinct_from"
 
 
-def find_duplicates(*, structure, last_name, first_name, birth_year=None, exclude_pk=None):
-    """Probable duplicates in the structure: same name (accents, case, hyphens ignored) and,
-    when both are known, the same birth year. Anonymised records are left out."""
-    candidates = Beneficiary.objects.filter(
-        structure=structure, name_key=search_key(last_name, first_name), anonymised_at__isnull=True
+def _distinct_from(pk):
+    """The records a manager marked as another person than record `pk`."""
+    pairs = DistinctPair.objects.filter(Q(first_id=pk) | Q(second_id=pk)).values_list("first_id", "second_id")
+    return {other for pair in pairs for other in pair if other != pk}
+
+
+def find_duplicates(*, structure, last_name, first_name, birth_year=None, birth_date=None, phone="", exclude_pk=None):
+    """Probable duplicates in the structure (accompaniments.duplicates.probable_reason), as a
+    queryset of records: candidates picked in the database by their stored keys, at most
+    MAX_CANDIDATES, then decided in Python. Anonymised records, and those a manager marked as
+    another person than `exclude_pk`, are left out."""
+    identity = Identity(
+        last_name=last_name, first_name=first_name, birth_date=birth_date, birth_year=birth_year, phone=phone or ""
     )
-    if birth_year:
-        candidates = candidates.filter(Q(birth_year=birth_year) | Q(birth_year__isnull=True))
+    sounds = {name_sound(last_name), name_sound(first_name)} - {""}
+    prefixes = {spelled(last_name)[:PREFIX_LENGTH], spelled(first_name)[:PREFIX_LENGTH]} - {""}
+    wanted = Q(last_name_sound__in=sounds) | Q(first_name_sound__in=sounds)
+    for prefix in prefixes:
+        wanted |= Q(name_key__startswith=prefix)
+    if birth_date:
+        wanted |= Q(birth_date=birth_date)
+    if key := phone_key(phone):
+        wanted |= Q(phone_key=key)
+    candidates = Beneficiary.objects.filter(wanted, structure=structure, anonymised_at__isnull=True)
     if exclude_pk:
-        candidates = candidates.exclude(pk=exclude_pk)
-    return candidates
+        candidates = candidates.exclude(pk=exclude_pk).exclude(pk__in=_distinct_from(exclude_pk))
+    rows = candidates.order_by("pk").values_list(*IDENTITY_FIELDS)[:MAX_CANDIDATES]
+    found = [row[0] for row in rows if probable_reason(identity, _identity(row))]
+    return Beneficiary.objects.filter(pk__in=found)
+
+
+IDENTITY_FIELDS = ("pk", "last_name", "first_name", "birth_date", "birth_year", "phone")
+# Records scored in Python for one person: far more than any name shares in one structure.
+MAX_CANDIDATES = 500
+# Pairs listed on one page for review; the next ones show once these are dealt with.
+MAX_PAIRS_SHOWN = 100
+
+
+def _identity(row):
+    _pk, last_name, first_name, birth_date, birth_year, phone = row
+    return Identity(
+        last_name=last_name,
+        first_name=first_name,
+        birth_date=birth_date,
+        birth_year=birth_year or (birth_date.year if birth_date else None),
+        phone=phone,
+    )
+
+
+@dataclass(frozen=True)
+class ProbablePair:
+    first: Beneficiary
+    second: Beneficiary
+    reason: str
+
+    @property
+    def people(self):
+        return (self.first, self.second)
+
+
+@dataclass(frozen=True)
+class ProbablePairs:
+    pairs: list
+    total: int
+
+
+def probable_pairs(structure, *, limit=MAX_PAIRS_SHOWN):
+    """The probable duplicates of a structure to review, oldest records first, without the pairs
+    a manager marked as two people: their identities read in one query, grouped by the keys two
+    records of one person share (accompaniments.duplicates.blocking_keys) and compared within each
+    group; the records shown fetched in one more query, with their activity. Four queries."""
+    rows = list(
+        Beneficiary.objects.filter(structure=structure, anonymised_at__isnull=True)
+        .order_by("pk")
+        .values_list(*IDENTITY_FIELDS)
+    )
+    identities = {row[0]: _identity(row) for row in rows}
+    groups = defaultdict(list)
+    for pk, identity in identities.items():
+        for key in blocking_keys(identity):
+            groups[key].append(pk)
+    distinct = set(DistinctPair.objects.filter(first__structure=structure).values_list("first_id", "second_id"))
+    found = {}
+    for members in groups.values():
+        for i, first in enumerate(members):
+            for second in members[i + 1 :]:
+                pair = (first, second)
+                if pair in found or pair in distinct:
+                    continue
+                if reason := probable_reason(identities[first], identities[second]):
+                    found[pair] = reason
+    listed = sorted(found)[:limit]
+    shown = {pk for pair in listed for pk in pair}
+    records = Beneficiary.objects.filter(pk__in=shown).select_related("commune", "referent", "sex").with_activity()
+    by_pk = {record.pk: record for record in records}
+    return ProbablePairs(
+        pairs=[ProbablePair(first=by_pk[a], second=by_pk[b], reason=found[(a, b)]) for a, b in listed],
+        total=len(found),
+    )
+
+
+@transaction.atomic
+def mark_distinct(*, one, other, by):
+    """Record that `one` and `other` are two people: the pair is not offered again. Written to
+    both persons' audit trails (ids only). Returns False if the pair was already recorded."""
+    if one.pk == other.pk or one.structure_id != other.structure_id:
+        raise ValueError("Seules deux fiches distinctes d'une même structure peuvent être marquées.")
+    first, second = sorted((one, other), key=lambda b: b.pk)
+    try:
+        with transaction.atomic():
+            DistinctPair.objects.create(first=first, second=second, marked_by=by)
+    except IntegrityError:
+        return False
+    for person, counterpart in ((first, second), (second, first)):
+        LogEntry.objects.log_create(
+            person, action=LogEntry.Action.UPDATE, changes={}, additional_data={MARKED_DISTINCT_FROM: counterpart.pk}
+        )
+    return True
 
 
 # ---------------------------------------------------------------- merge

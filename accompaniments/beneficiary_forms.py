@@ -323,7 +323,8 @@ class MergeForm(DsfrBaseForm):
         queryset=Beneficiary.objects.none(),
         empty_label="Choisir une personne",
         error_messages={"invalid_choice": INVALID_CHOICE, "required": "Choisissez la fiche à fusionner."},
-        help_text="Les doublons probables (même nom) sont proposés en premier.",
+        help_text="Les doublons probables (nom proche, même date de naissance ou même téléphone) "
+        "sont proposés en premier.",
     )
     target_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     other_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -347,6 +348,24 @@ class MergeForm(DsfrBaseForm):
                 [(b.pk, label(b)) for b in others.only("pk", "last_name", "first_name", "birth_year")],
             ),
         ]
+
+
+class DistinctPairForm(forms.Form):
+    """The two records a structure manager says are two people (both of her structure)."""
+
+    first = forms.ModelChoiceField(queryset=Beneficiary.objects.none(), widget=forms.HiddenInput)
+    second = forms.ModelChoiceField(queryset=Beneficiary.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first", "second"):
+            self.fields[name].queryset = Beneficiary.objects.for_user(user).filter(anonymised_at__isnull=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("first") == data.get("second"):
+            raise forms.ValidationError("Choisissez deux fiches différentes.")
+        return data
 
 
 class CaseloadOriginForm(DsfrBaseForm):

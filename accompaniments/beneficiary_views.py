@@ -12,6 +12,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -24,11 +25,14 @@ from mediation.versioning import StaleEdit
 
 from .audit import log_access, log_page
 from .beneficiaries import (
+    MARKED_DISTINCT_FROM,
     MERGED_FROM,
     find_duplicates,
     log_entries_for,
+    mark_distinct,
     merge_beneficiaries,
     merge_plan,
+    probable_pairs,
     transfer_caseload,
 )
 from .beneficiary_forms import (
@@ -36,6 +40,7 @@ from .beneficiary_forms import (
     BeneficiarySearchForm,
     CaseloadOriginForm,
     CaseloadTransferForm,
+    DistinctPairForm,
     MergeForm,
     initial_from_preserved,
 )
@@ -211,6 +216,8 @@ def beneficiary_create(request):
                     last_name=data["last_name"],
                     first_name=data["first_name"],
                     birth_year=form.birth_year_value,
+                    birth_date=data["birth_date"],
+                    phone=data["phone"],
                 )
                 .select_related("commune", "referent")
                 .with_activity()
@@ -348,6 +355,8 @@ def beneficiary_merge(request, pk):
             last_name=target.last_name,
             first_name=target.first_name,
             birth_year=target.birth_year,
+            birth_date=target.birth_date,
+            phone=target.phone,
             exclude_pk=target.pk,
         ).order_by("name_key", "pk")
     )
@@ -409,6 +418,42 @@ def beneficiary_merge(request, pk):
     )
 
 
+# ---------------------------------------------------------------- probable duplicates
+
+
+@for_roles(Role.STRUCTURE_MANAGER)
+def duplicate_pairs(request):
+    """The probable duplicates of the manager's structure, to merge or to mark as two people."""
+    found = probable_pairs(request.membership.structure)
+    shown_people = [person.pk for pair in found.pairs for person in (pair.first, pair.second)]
+    log_page(Beneficiary, shown_people, page="duplicate_pairs", actor=request.user)
+    return render(
+        request,
+        "accompaniments/duplicate_pairs.html",
+        {"found": found, "breadcrumb_data": breadcrumb("Doublons probables")},
+    )
+
+
+@for_roles(Role.STRUCTURE_MANAGER)
+def duplicate_pair_distinct(request):
+    """Mark two records of the structure as two people (POST only); another structure's record is a 404."""
+    if request.method != "POST":
+        return redirect("accompaniments:duplicate_pairs")
+    form = DistinctPairForm(request.POST, user=request.user)
+    if not form.is_valid():
+        raise Http404
+    first, second = form.cleaned_data["first"], form.cleaned_data["second"]
+    if mark_distinct(one=first, other=second, by=request.user):
+        messages.success(
+            request,
+            f"{first} (fiche n° {first.pk}) et {second} (fiche n° {second.pk}) : deux personnes différentes, "
+            "la paire n'est plus proposée.",
+        )
+    else:
+        messages.info(request, "Ces deux fiches étaient déjà marquées comme deux personnes différentes.")
+    return redirect("accompaniments:duplicate_pairs")
+
+
 # ---------------------------------------------------------------- audit trail
 
 
@@ -439,6 +484,8 @@ def action_label(entry):
     merged_from = data.get(MERGED_FROM)
     if merged_from:
         return f"Fusion (fiche n° {merged_from} supprimée)"
+    if distinct_from := data.get(MARKED_DISTINCT_FROM):
+        return f"Marquée comme une autre personne que la fiche n° {distinct_from}"
     return ACTION_LABELS.get(entry.action, str(entry.action))
 
 

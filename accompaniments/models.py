@@ -149,6 +149,10 @@ class Beneficiary(models.Model):
     last_name = models.CharField("nom", max_length=150)
     first_name = models.CharField("prénom", max_length=150)
     name_key = models.CharField(max_length=310, editable=False, db_index=True)
+    # Keys that bring probable duplicates in as candidates (accompaniments.duplicates).
+    last_name_sound = models.CharField(max_length=20, editable=False, blank=True)
+    first_name_sound = models.CharField(max_length=20, editable=False, blank=True)
+    phone_key = models.CharField(max_length=15, editable=False, blank=True)
     birth_date = models.DateField("date de naissance", null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(
         "année de naissance", null=True, blank=True, help_text="À défaut de date de naissance."
@@ -185,7 +189,13 @@ class Beneficiary(models.Model):
         verbose_name = "personne accompagnée"
         verbose_name_plural = "personnes accompagnées"
         ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["structure", "name_key"], name="beneficiary_structure_name")]
+        indexes = [
+            models.Index(fields=["structure", "name_key"], name="beneficiary_structure_name"),
+            models.Index(fields=["structure", "last_name_sound"], name="beneficiary_last_name_sound"),
+            models.Index(fields=["structure", "first_name_sound"], name="beneficiary_first_name_sound"),
+            models.Index(fields=["structure", "phone_key"], name="beneficiary_phone_key"),
+            models.Index(fields=["structure", "birth_date"], name="beneficiary_birth_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True)
@@ -206,9 +216,17 @@ class Beneficiary(models.Model):
 
     def save(self, *args, **kwargs):
         self.name_key = search_key(self.last_name, self.first_name)
+        self.fill_duplicate_keys()
         if self.birth_date:
             self.birth_year = self.birth_date.year
         super().save(*args, **kwargs)
+
+    def fill_duplicate_keys(self):
+        from .duplicates import name_sound, phone_key
+
+        self.last_name_sound = name_sound(self.last_name)
+        self.first_name_sound = name_sound(self.first_name)
+        self.phone_key = phone_key(self.phone)
 
     def age_on(self, day):
         if self.birth_date:
@@ -218,6 +236,37 @@ class Beneficiary(models.Model):
         if self.birth_year:
             return day.year - self.birth_year
         return None
+
+
+class DistinctPair(models.Model):
+    """Two records a structure manager checked: two different people, not offered again as
+    probable duplicates. `first` is the record with the smaller id."""
+
+    first = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+", verbose_name="première personne")
+    second = models.ForeignKey(Beneficiary, on_delete=models.CASCADE, related_name="+", verbose_name="seconde personne")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="vérifié par"
+    )
+    marked_at = models.DateTimeField("vérifié le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "paire de personnes distinctes"
+        verbose_name_plural = "paires de personnes distinctes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first", "second"],
+                name="distinct_pair_unique",
+                violation_error_message="Ces deux personnes sont déjà marquées comme différentes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")),
+                name="distinct_pair_ordered",
+                violation_error_message="Une paire associe deux fiches différentes, la plus ancienne en premier.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Fiches n° {self.first_id} et {self.second_id}"
 
 
 class Sheet(models.Model):

@@ -17,6 +17,8 @@ urlpatterns = [
     # People (beneficiary_views.py)
     path("personnes/", beneficiary_views.beneficiary_list, name="beneficiary_list"),
     path("personnes/nouvelle/", beneficiary_views.beneficiary_create, name="beneficiary_create"),
+    path("personnes/doublons/", beneficiary_views.duplicate_pairs, name="duplicate_pairs"),
+    path("personnes/doublons/distinctes/", beneficiary_views.duplicate_pair_distinct, name="duplicate_pair_distinct"),
     path("personnes/<int:pk>/", beneficiary_views.beneficiary_detail, name="beneficiary_detail"),
     path("personnes/<int:pk>/modifier/", beneficiary_views.beneficiary_update, name="beneficiary_update"),
     path("personnes/<int:pk>/fusionner/", beneficiary_views.beneficiary_merge, name="beneficiary_merge"),
