@@ -189,6 +189,8 @@ def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=
                     external_id=f"demo-{year}-{holding.pk}-{n}",
                 )
             )
+        for person in people:
+            person.fill_duplicate_keys()  # save() would, bulk_create does not
         Beneficiary.objects.bulk_create(people, batch_size=batch_size)
         people = list(
             Beneficiary.objects.filter(structure=structure, external_id__startswith=f"demo-{year}-{holding.pk}-")

@@ -522,6 +522,8 @@ class SheetImport:
             if isinstance(person, Beneficiary) and person.pk is None:
                 created_people[key[:2]] = person
         created_people = list(created_people.values())
+        for person in created_people:
+            person.fill_duplicate_keys()  # save() would, bulk_create does not
         Beneficiary.objects.bulk_create(created_people, batch_size=BATCH_SIZE)
         new_sheets, changed_sheets = [], []
         for key, planned in chunk:

@@ -355,7 +355,7 @@ def _seed_referrals(rng, vocab, year):
         holders[referral.pk] = referral.post.holder_on(timezone.localtime(referral.decided_at).date())
         referral.decided_by = holders[referral.pk]
     sex = vocab[Vocabulary.SEX]
-    people = Beneficiary.objects.bulk_create(
+    people = [
         Beneficiary(
             structure=r.post.structure,
             referent=holders[r.pk],
@@ -372,7 +372,10 @@ def _seed_referrals(rng, vocab, year):
             external_id=f"demo-orientation-{r.pk}",
         )
         for r in accepted
-    )
+    ]
+    for person in people:
+        person.fill_duplicate_keys()  # save() would, bulk_create does not
+    people = Beneficiary.objects.bulk_create(people)
     sheets = []
     for referral, person in zip(accepted, people, strict=True):
         opened = timezone.localtime(referral.decided_at).date()
