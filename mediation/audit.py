@@ -10,9 +10,11 @@
   many-to-many changes list the ids of the values added or removed (`track_m2m_by_id`), never
   their labels: a vocabulary label ("Handicap") says something of a person's health."""
 
+from contextlib import contextmanager
+
 from allauth.account.adapter import get_adapter
 from allauth.mfa import signals as mfa_signals
-from auditlog.context import auditlog_value
+from auditlog.context import auditlog_value, set_actor
 from auditlog.models import LogEntry
 from auditlog.receivers import check_disable
 from django.contrib.auth import get_user_model
@@ -74,6 +76,18 @@ def track_m2m_by_id(model, field_names):
 
 def _context():
     return auditlog_value.get({})
+
+
+@contextmanager
+def acting_as(actor, *, remote_addr=None):
+    """auditlog's set_actor, whose actor ends with the block: auditlog leaves it in the thread's
+    context, where the worker's next task would record its events in that person's name."""
+    previous = auditlog_value.get({})
+    try:
+        with set_actor(actor, remote_addr=remote_addr):
+            yield
+    finally:
+        auditlog_value.set(previous)
 
 
 def _address(request=None):

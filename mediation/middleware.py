@@ -1,3 +1,4 @@
+from auditlog.context import auditlog_value
 from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -127,7 +128,16 @@ restore_preserved_post = form_recovery.restore
 class AuditlogMiddleware(_AuditlogMiddleware):
     """django-auditlog's middleware, but the address it records is the client's as the rate
     limits read it (mediation.client_address): auditlog's own reading takes the first entry of
-    X-Forwarded-For, which any client can write."""
+    X-Forwarded-For, which any client can write. Its actor also ends with the request: auditlog
+    leaves it in the thread's context, where the next work of that thread (a command, a task)
+    would record its events in the name of the last request's user."""
+
+    def __call__(self, request):
+        previous = auditlog_value.get({})
+        try:
+            return super().__call__(request)
+        finally:
+            auditlog_value.set(previous)
 
     @staticmethod
     def _get_remote_addr(request):

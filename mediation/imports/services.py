@@ -28,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tablib
-from auditlog.context import auditlog_value, set_actor
+from auditlog.context import auditlog_value
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from mediation import perms
+from mediation.audit import acting_as
 from mediation.enums import Role
 from mediation.models import Heartbeat, ImportRun
 from mediation.operations import WORKER
@@ -327,7 +328,7 @@ def execute_run(run_id):
         else:
             allowed = None if run.department_ids is None else set(run.department_ids)
             steps = run_steps(kind, upload, user=run.user, dry_run=run.dry_run, options=run.options, allowed=allowed)
-            with set_actor(run.user, remote_addr=run.remote_addr):
+            with acting_as(run.user, remote_addr=run.remote_addr):
                 report = _follow(steps, run)
         run.finish(report=report.as_json(), on=timezone.now())
     except Exception:  # a bug must end the run, visibly, never leave it running

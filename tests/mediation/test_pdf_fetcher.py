@@ -53,7 +53,7 @@ def http_server():
 def render(monkeypatch, body):
     """The bilan PDF as it is rendered, from our own HTML instead of the bilan's."""
     html = Template("{% load static %}<html><head>" + body + "</head><body><p>Bilan</p></body></html>")
-    monkeypatch.setattr(pdf, "render_bilan_html", lambda bilan: html.render(Context()))
+    monkeypatch.setattr(pdf, "render_bilan_html", lambda bilan, edition=None: html.render(Context()))
     return PdfReader(io.BytesIO(pdf.render_bilan_pdf(bilan=None)))
 
 

@@ -102,7 +102,8 @@ def test_a_coordinator_publishes_the_three_files_with_their_fingerprints(client,
     assert document["schema_version"] == exports.JSON_SCHEMA_VERSION
     assert document["activity"]["volume"]["total"]["sheets"] == 11
     book = tablib.Databook().load(bytes(edition.xlsx), "xlsx")
-    assert len(book.sheets()) == len(compute_bilan(region_scope(protected=True)).tables)
+    # the summary sheet « En résumé », then one sheet per table
+    assert len(book.sheets()) == 1 + len(compute_bilan(region_scope(protected=True)).tables)
 
 
 def test_the_pdf_of_an_edition_says_its_version_date_and_fingerprint_on_the_cover_and_the_method_page(
