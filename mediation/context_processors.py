@@ -31,6 +31,7 @@ NAVIGATION = {
                 ("Annuaire des partenaires", "partners:partner_list"),
                 ("Aller-vers", "partners:outreach_list"),
                 ("Actions collectives", "partners:action_list"),
+                ("Doublons probables", "accompaniments:duplicate_pairs"),
                 ("Transfert de suivi", "accompaniments:caseload_transfer"),
                 ("Exporter les fiches", "accompaniments:caseload_export"),
             ],

@@ -117,7 +117,9 @@ def test_creating_a_person_warns_of_a_phonetic_variant(client):
         reverse("accompaniments:beneficiary_create"), {"last_name": "Hadad", "first_name": "Mohammed"}
     )
     assert response.status_code == 200
-    assert "Cette personne est peut-être déjà suivie" in response.content.decode()
+    page = " ".join(response.content.decode().split())
+    assert "Cette personne est peut-être déjà suivie" in page
+    assert "1 fiche ressemble à cette saisie" in page and "Ouvrez-la pour vérifier" in page
     assert Beneficiary.objects.count() == 1
 
 
