@@ -1,5 +1,4 @@
 import re
-import uuid
 
 from django import forms
 from django.db.models import Q
@@ -116,16 +115,6 @@ class MediatorPostMixin:
                 "post" if "post" in self.fields else "date",
                 f"Vous ne teniez pas le poste {post.code} le {day:%d/%m/%Y}.",
             )
-
-
-class SubmissionKeyMixin(forms.Form):
-    """A key drawn when a creation form is shown: sending the same form twice creates one record."""
-
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["submission_key"].initial = uuid.uuid4()
 
 
 # ---------------------------------------------------------------- directory
@@ -305,7 +294,7 @@ class MediatorPartnerForm(
 # ---------------------------------------------------------------- orientations out
 
 
-class OrientationForm(SubmissionKeyMixin, DsfrBaseForm, forms.ModelForm):
+class OrientationForm(SubmissionKeyFormMixin, DsfrBaseForm, forms.ModelForm):
     partner = PartnerChoiceField(label="Partenaire du répertoire", queryset=Partner.objects.none(), required=False)
 
     class Meta:
@@ -397,7 +386,7 @@ class CommuneField(forms.CharField):
         return None
 
 
-class ReferralForm(SubmissionKeyMixin, DsfrBaseForm):
+class ReferralForm(SubmissionKeyFormMixin, DsfrBaseForm):
     """The public fiche d'orientation. Every field has a maximum length; `website` is a trap
     for robots (hidden from people by CSS), which fill every field they find."""
 
@@ -580,7 +569,7 @@ class HandOverReferralForm(DsfrBaseForm):
 
 
 class OutreachSessionForm(
-    VersionedModelFormMixin, SubmissionKeyMixin, MediatorPostMixin, DsfrBaseForm, forms.ModelForm
+    VersionedModelFormMixin, SubmissionKeyFormMixin, MediatorPostMixin, DsfrBaseForm, forms.ModelForm
 ):
     dwellings_visited = count_field("Logements visités")
     people_met = count_field("Personnes rencontrées")
@@ -649,7 +638,7 @@ class OutreachSessionForm(
 
 
 class CollectiveActionForm(
-    VersionedModelFormMixin, SubmissionKeyMixin, MediatorPostMixin, DsfrBaseForm, forms.ModelForm
+    VersionedModelFormMixin, SubmissionKeyFormMixin, MediatorPostMixin, DsfrBaseForm, forms.ModelForm
 ):
     participants = count_field("Nombre de participants")
 

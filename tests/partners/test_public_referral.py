@@ -8,6 +8,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mediation.idempotency import ALTERED_KEY
 from partners.enums import ReferralStatus
 from partners.models import Referral
 from tests.factories import PostHoldingFactory, UserFactory
@@ -182,7 +183,12 @@ def test_missing_fields_get_french_messages_next_to_them(client, world):
 def test_oversized_or_malformed_fields_are_refused_with_a_message(client, world, field, value):
     response = submit(client, referral_data(world.lille.commune, **{field: value}))
     assert response.status_code == 200
-    assert field in response.context["form"].errors
+    form = response.context["form"]
+    if field == "submission_key":
+        # A hidden field's error would show nowhere: it is said above the form.
+        assert ALTERED_KEY in form.non_field_errors()
+    else:
+        assert field in form.errors
     assert not Referral.objects.exists()
 
 
