@@ -22,6 +22,17 @@ def _no_outbound_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
+@pytest.fixture(autouse=True)
+def _no_audit_author_left():
+    """Each test starts without an audit author: auditlog keeps the last one in the thread's
+    context (the app ends its own: mediation.audit.acting_as and the audit middleware)."""
+    from auditlog.context import auditlog_value
+
+    token = auditlog_value.set({})
+    yield
+    auditlog_value.reset(token)
+
+
 def enable_totp(user):
     """Give `user` a TOTP authenticator, as if they had set up the second factor."""
     return TOTP.activate(user, generate_totp_secret())

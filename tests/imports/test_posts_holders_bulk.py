@@ -3,10 +3,10 @@ creating the same accounts and roles one by one records, and the number of queri
 with the number of holders."""
 
 import pytest
-from auditlog.context import set_actor
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from mediation.audit import acting_as
 from mediation.enums import AccountEventKind, Role
 from mediation.models import AccountEvent, Membership, Structure, User
 from tests.factories import UserFactory
@@ -38,7 +38,7 @@ def test_the_holders_audit_trail_is_the_one_of_accounts_created_one_by_one(admin
     UserFactory(email="sans.role@exemple.fr")  # an account without a role: only its role is created
     UserFactory(email="sans.role.bis@exemple.fr")
     start = last_event()
-    with set_actor(admin, remote_addr=ADDRESS):
+    with acting_as(admin, remote_addr=ADDRESS):
         report = run(
             "postes",
             register(
@@ -53,7 +53,7 @@ def test_the_holders_audit_trail_is_the_one_of_accounts_created_one_by_one(admin
 
     structure = Structure.objects.get(name="Centre social Élan")
     start = last_event()
-    with set_actor(admin, remote_addr=ADDRESS):
+    with acting_as(admin, remote_addr=ADDRESS):
         first = User.objects.create_user(
             "awa.bis@exemple.fr", None, first_name="Awa", last_name="Diallo", is_active=False
         )
@@ -75,7 +75,7 @@ def test_the_holders_audit_trail_is_the_one_of_accounts_created_one_by_one(admin
 
 def count_queries(admin, prefix, holders):
     rows = [row(f"P-{prefix}-{n:03}", email=f"titulaire.{prefix.lower()}.{n}@exemple.fr") for n in range(holders)]
-    with set_actor(admin), CaptureQueriesContext(connection) as queries:
+    with acting_as(admin), CaptureQueriesContext(connection) as queries:
         report = run("postes", register(*rows), user=admin)
     assert errors_of(report) == [] and report.created == holders
     return len(queries)

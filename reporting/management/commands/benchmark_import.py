@@ -16,11 +16,11 @@ import random
 import time
 
 import tablib
-from auditlog.context import set_actor
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accompaniments.imports import HEADERS
+from mediation.audit import acting_as
 from mediation.enums import Funding, PostType, Role, StructureKind
 from mediation.imports import formats, services
 from mediation.models import Commune, Department, Membership, Post, PostHolding, Structure, User
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         upload = self.timed("contrôle du fichier", lambda: formats.check_upload(f"banc.{fmt}", content))
         kind = services.KINDS[slug]
         for label, dry_run in (("simulation", True), ("import confirmé", False), ("même fichier à nouveau", True)):
-            with set_actor(admin):  # as in a request: the audit knows its author
+            with acting_as(admin):  # as in a request: the audit knows its author
                 report = self.timed(
                     f"{label} (lecture comprise)", lambda d=dry_run: services.run(kind, upload, user=admin, dry_run=d)
                 )
