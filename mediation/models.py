@@ -214,12 +214,39 @@ class Department(models.Model):
         return self.name
 
 
+class QpvPopulation(models.Model):
+    """The population living in a department's QPV, as INSEE gives it for one year.
+
+    A figure of a year, not of the department: the QPV geography changed on 1 January 2024,
+    and the posts register of year N shows the population of year N.
+    """
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="qpv_populations", verbose_name="département"
+    )
+    year = models.PositiveSmallIntegerField("année")
+    population = models.PositiveIntegerField("population des QPV")
+
+    class Meta:
+        verbose_name = "population des QPV"
+        verbose_name_plural = "populations des QPV"
+        ordering = ["department", "-year"]
+        constraints = [models.UniqueConstraint(fields=["department", "year"], name="qpv_population_year_unique")]
+
+    def __str__(self):
+        return f"{self.department} {self.year} : {self.population}"
+
+
 class Commune(models.Model):
+    """A current commune of the official geographic code (COG)."""
+
     insee_code = models.CharField("code INSEE", max_length=5, unique=True)
     name = models.CharField("nom", max_length=150)
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="communes", verbose_name="département"
     )
+    population = models.PositiveIntegerField("population municipale", null=True, blank=True)
+    postal_codes = models.JSONField("codes postaux", default=list, blank=True)
 
     class Meta:
         verbose_name = "commune"
@@ -227,6 +254,27 @@ class Commune(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.insee_code})"
+
+
+class FormerCommuneCode(models.Model):
+    """The INSEE code of a commune merged into a current one (commune déléguée or associée).
+
+    A former code typed in a form or found in an imported file is mapped to its current commune.
+    """
+
+    code = models.CharField("ancien code INSEE", max_length=5, unique=True)
+    name = models.CharField("ancien nom", max_length=150)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="former_codes", verbose_name="commune actuelle"
+    )
+
+    class Meta:
+        verbose_name = "ancien code de commune"
+        verbose_name_plural = "anciens codes de communes"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name} → {self.commune.insee_code}"
 
 
 class Qpv(models.Model):
