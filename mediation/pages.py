@@ -23,7 +23,7 @@ def _context(title, **extra):
     }
 
 
-def _summary(*sections):
+def summary_items(*sections):
     """Items of {% dsfr_summary %}: (anchor, label) of the page's sections."""
     return [{"link": f"#{anchor}", "label": label} for anchor, label in sections]
 
@@ -38,7 +38,7 @@ def legal_notice(request):
 @require_GET
 def personal_data(request):
     roles = {role.name.lower(): role.label for role in Role}
-    summary = _summary(
+    summary = summary_items(
         ("donnees", "Les données tenues"),
         ("finalites", "Pourquoi"),
         ("base-legale", "Base légale"),

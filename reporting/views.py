@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from mediation.access import for_roles
 from mediation.enums import PostType, Role
 from mediation.models import Department
+from mediation.pages import summary_items
 from mediation.perms import role_of
 
 from . import editions, exports
@@ -60,6 +61,14 @@ def scope_query(scope):
     return urlencode(params)
 
 
+DASHBOARD_SECTIONS = summary_items(
+    ("en-resume", "En résumé"),
+    ("postes", "Les postes"),
+    ("fiches", "Les fiches d'accompagnement"),
+    ("bilans-annuels", "Les bilans annuels des médiateurs"),
+)
+
+
 @for_roles(*READERS)
 def dashboard(request):
     scope, departments = requested_scope(request)
@@ -76,6 +85,7 @@ def dashboard(request):
             "years": selectable_years(),
             "post_types": PostType.choices,
             "formats": exports.FORMATS,
+            "sections": DASHBOARD_SECTIONS,
         },
     )
 
