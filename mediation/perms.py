@@ -42,11 +42,6 @@ def department_ids(user):
     return membership.departments.values("pk")
 
 
-def sees_people(user):
-    """Only the staff of a structure ever see a person; everyone above sees aggregates."""
-    return role_of(user) in STRUCTURE_ROLES
-
-
 def requires_mfa(user):
     return bool(user.is_authenticated and (user.is_staff or role_of(user) in MFA_REQUIRED_ROLES))
 

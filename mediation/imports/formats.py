@@ -379,38 +379,6 @@ def _check_ods_expansion(archive):
 # ---------------------------------------------------------------- size
 
 
-# How a row starts in the XML of a sheet (XLSX) or of the document (ODS).
-ROW_TAGS = {XLSX: b"<row ", ODS: b"<table:table-row"}
-
-
-def estimated_rows(upload):
-    """About how many data rows a checked file holds, without parsing it: the line breaks of a
-    CSV, the row elements of a workbook's sheets (decompressed again, as the checks did), less the
-    header. It may count a few too many (a cell on several lines, empty rows, other sheets) or,
-    for a workbook written with unusual XML prefixes, too few: it only chooses how a long import
-    is shown."""
-    if upload.format == CSV:
-        return max(0, upload.content.count(b"\n") - 1)
-    tag = ROW_TAGS[upload.format]
-    count = 0
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(upload.content))
-        for name in archive.namelist():
-            if upload.format == XLSX and not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            if upload.format == ODS and name != "content.xml":
-                continue
-            with archive.open(name) as part:
-                tail = b""
-                while chunk := part.read(XML_CHUNK_BYTES):
-                    window = tail + chunk
-                    count += window.count(tag)
-                    tail = window[-(len(tag) - 1) :]
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return 0
-    return max(0, count - 1)
-
-
 # ---------------------------------------------------------------- reading
 
 

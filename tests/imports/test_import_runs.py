@@ -20,11 +20,11 @@ from accompaniments import imports as sheets
 from accompaniments.models import Beneficiary, Sheet, SheetRequest
 from mediation import operations
 from mediation.enums import Role
-from mediation.imports import formats, services
 from mediation.imports import report as progress
+from mediation.imports import services
 from mediation.models import ImportRun
 from tests.factories import PostFactory, StructureFactory, department, make_mediator, make_user
-from tests.imports.conftest import csv_bytes, sheet_bytes
+from tests.imports.conftest import csv_bytes
 from tests.imports.test_sheets_import import HEADERS, row
 
 pytestmark = pytest.mark.django_db
@@ -377,11 +377,3 @@ def test_the_daily_job_forgets_old_runs_and_stale_progress(client, login_as, med
     assert counts["imports_oublies"] == 1
     assert list(ImportRun.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not stale.exists()
-
-
-@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
-def test_the_rows_are_estimated_without_parsing_the_file(fmt):
-    rows = five_rows()
-    content = csv_bytes(HEADERS, rows) if fmt == "csv" else sheet_bytes(HEADERS, rows, fmt)
-    upload = formats.check_upload(f"fiches.{fmt}", content)
-    assert formats.estimated_rows(upload) == 5
