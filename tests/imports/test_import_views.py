@@ -95,6 +95,13 @@ def test_upload_dry_run_then_confirm(client, login_as, roubaix, settings):
     assert "Import terminé" in final and "2 lignes créées" in final
 
 
+def test_a_file_of_one_row_offers_to_import_that_line(client, login_as, roubaix):
+    login_as(Role.COORDINATOR)
+    response = upload(client, register_file(row("P-59-001")))
+    content = client.get(response["Location"]).content.decode()
+    assert "Importer la ligne" in content and "Importer les 1" not in content
+
+
 def test_the_dry_run_lists_errors_with_row_and_column(client, login_as, roubaix):
     login_as(Role.COORDINATOR)
     upload(client, register_file(row("P-1"), row("P-2", type_poste="Urbain"), row("P-3", department="62")))
