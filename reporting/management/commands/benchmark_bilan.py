@@ -46,13 +46,13 @@ INSERT_PEOPLE = (
     """INSERT INTO accompaniments_beneficiary
         (structure_id, referent_id, last_name, first_name, name_key, birth_year, phone, email, address,
          lives_in_qpv, consent_method, notes, external_id, version, created_at, updated_at,
-         sex_id, resources_id, came_via_id)
+         sex_id, resources_id, came_via_id, last_name_sound, first_name_sound, phone_key)
     SELECT %(structure)s, """
     + MEDIATOR
     + """, 'Mesure', 'Personne ' || g, 'mesure personne ' || g,
            1940 + (g %% 65), '', '', '', random() < 0.6, '', '', '', 1, now(), now(), """
     + ", ".join((SEX, RESOURCES, CAME_VIA))
-    + " FROM generate_series(1, %(people)s) AS g"
+    + ", '', '', '' FROM generate_series(1, %(people)s) AS g"
 )
 INSERT_SHEETS = (
     """INSERT INTO accompaniments_sheet
@@ -68,13 +68,14 @@ INSERT_SHEETS = (
 )
 # One request per sheet when every = 1, on every other sheet when every = 2; 60 % resolved.
 INSERT_REQUESTS = (
-    """INSERT INTO accompaniments_sheetrequest (sheet_id, domain, kind_id, status, opened_on, closed_on, note)
-    SELECT s.id, d.domain, CASE WHEN d.domain = 'rights' THEN """
+    """INSERT INTO accompaniments_sheetrequest
+        (sheet_id, post_id, domain, kind_id, status, opened_on, closed_on, note, closed_on_unknown)
+    SELECT s.id, s.post_id, d.domain, CASE WHEN d.domain = 'rights' THEN """
     + RIGHTS
     + " ELSE "
     + CARE
     + """ END, d.status, s.opened_on,
-           CASE WHEN d.status = 'in_progress' THEN NULL ELSE s.opened_on + 10 END, ''
+           CASE WHEN d.status = 'in_progress' THEN NULL ELSE s.opened_on + 10 END, '', false
     FROM accompaniments_sheet s
     JOIN accompaniments_beneficiary b ON b.id = s.beneficiary_id AND b.structure_id = %(structure)s
     CROSS JOIN LATERAL (
