@@ -5,7 +5,7 @@ user's scope is a 404 (AnnualBilan.objects.for_user)."""
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from mediation.middleware import restore_preserved_post
 from mediation.models import Department
 from mediation.versioning import StaleEdit
 
-from . import campaigns
+from . import campaign_export, campaigns
 from . import history_import as history
 from .campaign_forms import (
     BilanForm,
@@ -225,6 +225,33 @@ def campaign_recompute(request, pk):
         text += f" ; {counted(added, 'bilan ajouté', 'bilans ajoutés')} (nouveaux titulaires)"
     messages.success(request, text + ". Les valeurs déclarées n'ont pas changé.")
     return redirect("campaigns:campaign_detail", pk=campaign.pk)
+
+
+# ---------------------------------------------------------------- coordinators: export
+
+
+def _export_response(request, campaign, fmt, part=None):
+    content, content_type, extension = campaign_export.export_campaign(request.user, campaign, fmt, part=part)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{campaign_export.filename(campaign, extension, part)}"'
+    return response
+
+
+@for_roles(*COORDINATION)
+def campaign_workbook(request, pk, fmt):
+    """The campaign in one workbook (XLSX or ODS): its bilans, in the history import's format,
+    then the status of each; the bilans of the user's departments only."""
+    if fmt not in ("xlsx", "ods"):
+        raise Http404
+    return _export_response(request, _scoped_campaign(request, pk), fmt)
+
+
+@for_roles(*COORDINATION)
+def campaign_csv(request, pk, part):
+    """One sheet of the campaign's workbook as a CSV: "bilans" or "etat"."""
+    if part not in campaign_export.PARTS:
+        raise Http404
+    return _export_response(request, _scoped_campaign(request, pk), "csv", part)
 
 
 # ---------------------------------------------------------------- coordinators: review

@@ -24,6 +24,7 @@ from mediation.enums import PostType, Vocabulary
 from mediation.imports import formats
 from mediation.imports.formats import ImportFileError, header_key, normalise
 from mediation.imports.report import ImportReport, Progress, RowError
+from mediation.imports.values import unquote
 from mediation.models import Department, Post, User, VocabularyItem
 
 from .enums import MAX_FIGURE, OF_WHICH, BilanAction, BilanState, FigureKey
@@ -488,11 +489,12 @@ def _check_campaigns(report, year):
 
 
 def _at(row, index, name):
-    """The cell of column `name`, stripped, without NUL characters (no database stores them)."""
+    """The cell of column `name`, stripped, without NUL characters (no database stores them),
+    and without the quote our exports put before a text a spreadsheet would run as a formula."""
     position = index.get(name)
     if position is None or position >= len(row):
         return ""
-    return str(row[position]).replace("\x00", "").strip()
+    return unquote(str(row[position]).replace("\x00", "").strip())
 
 
 def _integer(raw):
