@@ -118,9 +118,18 @@ def status_rows(bilans, campaign, today):
 
 
 def _reference(bilan):
-    """(kind, value) of an imported bilan's key: ("poste", code), ("email", …) or ("ligne", …)."""
+    """(e-mail, row identifier) an imported bilan's key holds: "…:email:<e-mail>",
+    "…:ligne:<identifier>", or "…:poste:<code>" followed by ":email:<e-mail>" when two
+    mediators held the post that year (history_import._tell_shared_posts_apart)."""
     parts = bilan.import_key.split(":", 3)
-    return (parts[2], parts[3]) if len(parts) == 4 else ("", "")
+    if len(parts) < 4:
+        return "", ""
+    kind, reference = parts[2], parts[3]
+    if kind == "ligne":
+        return "", reference
+    if kind == "poste":
+        return reference.partition(":email:")[2], ""
+    return reference, ""
 
 
 def _list(items):
@@ -130,15 +139,15 @@ def _list(items):
 
 def bilan_row(bilan):
     """{import column: value} of one bilan, spelt as the history import reads it."""
-    kind, reference = _reference(bilan)
-    email = reference if kind == "email" else (bilan.mediator.email if bilan.mediator else "")
+    key_email, identifier = _reference(bilan)
+    email = key_email or (bilan.mediator.email if bilan.mediator else "")
     row = {
         "annee": bilan.year,
         "departement": bilan.department.code,
         "code_poste": bilan.post.code if bilan.post else "",
         "type_poste": bilan.get_post_type_display(),
         "email_mediateur": email,
-        "identifiant": reference if kind == "ligne" else "",
+        "identifiant": identifier,
         "exploitable": _yes_no(bilan.usable),
     }
     figures = {figure.key: figure.value for figure in bilan.figures.all()}

@@ -33,6 +33,7 @@ from .models import AnnualBilan, BilanEvent, BilanFigure, Campaign
 __all__ = ["COLUMNS", "HistoryImport", "ImportFileError", "check", "read_rows", "run", "template_dataset"]
 
 MAX_TEXT = 5_000
+KEY_LENGTH = AnnualBilan._meta.get_field("import_key").max_length
 FIRST_DATA_LINE = 2  # the spreadsheet's row number of the first bilan (row 1 holds the headers)
 IMPORTED_METHOD = "Importé de l'historique."
 CHECKING = "Vérification des bilans"
@@ -141,6 +142,7 @@ class PlannedBilan:
     fields: dict
     lists: dict
     reference: str  # what the preview shows: the post code, e-mail or identifier
+    email: str = ""  # the mediator's, lower case: tells apart two rows of one post
 
     @property
     def people_total(self):
@@ -307,12 +309,16 @@ def check(headers, rows, *, year, allowed_department_ids, lines=None, descriptio
         year = report.year = _integer(_at(rows[0], index, "annee"))
     refs = _References(allowed_department_ids)
     refs.load(rows, index)
-    seen = {}
+    candidates = []
     for line, row in zip(lines, rows, strict=True):
         values = {name: _at(row, index, name) for name in index}
         planned = _check_row(line, values, year, refs, report.errors)
-        if planned is None:
-            continue
+        if planned is not None:
+            candidates.append(planned)
+    _tell_shared_posts_apart(candidates)
+    seen = {}
+    for planned in candidates:
+        line = planned.line
         if planned.key in seen:
             report.errors.append(
                 RowError(line, "identifiant", f"Même bilan que la ligne {seen[planned.key]} (même clé).")
@@ -330,6 +336,20 @@ def check(headers, rows, *, year, allowed_department_ids, lines=None, descriptio
     if report.ok:  # what the dry run says would be created; nothing when refused
         report.created, report.unchanged = len(report.planned), len(report.already_imported)
     return report
+
+
+def _tell_shared_posts_apart(planned):
+    """Mediators who held the same post one after the other in the year: their rows name the
+    same post, and their e-mails, all different, tell them apart (then the key carries both)."""
+    by_key = defaultdict(list)
+    for bilan in planned:
+        if bilan.post is not None:
+            by_key[bilan.key].append(bilan)
+    for group in by_key.values():
+        emails = {bilan.email for bilan in group}
+        if len(group) > 1 and "" not in emails and len(emails) == len(group):
+            for bilan in group:
+                bilan.key = f"{bilan.key}:email:{bilan.email}"[:KEY_LENGTH]
 
 
 def _check_row(line, values, year, refs, errors):
@@ -466,6 +486,7 @@ def _check_row(line, values, year, refs, errors):
         fields=fields,
         lists=lists,
         reference=reference.split(":", 1)[1],
+        email=email,
     )
 
 

@@ -415,3 +415,37 @@ def test_an_unknown_campaign_is_a_404(client):
     login(client, Role.ADMIN)
     UserFactory()
     assert client.get(reverse("campaigns:campaign_workbook", kwargs={"pk": 999999, "fmt": "xlsx"})).status_code == 404
+
+
+def test_two_mediators_who_held_the_same_post_in_the_year_import_back_apart(client):
+    """One after the other on one post: their rows name the same post, their e-mails tell them
+    apart (without an account behind an e-mail too), and importing the file again changes nothing."""
+    coordinator = login(client, Role.COORDINATOR, region=hauts_de_france())
+    campaign = CampaignFactory(departments=[department("59")], deadline=DEADLINE)
+    post = post_in("59")
+    before_her = mediator_on(post, end=D(YEAR, 4, 30), first_name="Anne", last_name="Avant")
+    second = mediator_on(post, start=D(YEAR, 5, 1), first_name="Bea", last_name="Après", email="apres@exemple.fr")
+    first = AnnualBilanFactory(campaign=campaign, post=post, mediator=before_her, state=BilanState.SUBMITTED)
+    AnnualBilanFactory(campaign=campaign, post=post, mediator=second, state=BilanState.DRAFT, days_held=240)
+    BilanFigure.objects.create(bilan=first, key=FigureKey.PEOPLE_TOTAL, computed=8)
+    before = snapshot_by_mediator(AnnualBilan.objects.filter(campaign=campaign))
+    exported = download(client, campaign, "xlsx").content
+
+    forget(campaign)
+    report = import_back(exported, "xlsx", coordinator)
+    assert report.ok, report.errors
+    assert snapshot_by_mediator(AnnualBilan.objects.all()) == before
+    assert import_back(exported, "xlsx", coordinator).unchanged == 2
+
+    # Without the account of the second one: the bilan keeps her e-mail, and exports it again.
+    AnnualBilan.objects.filter(mediator=second).update(mediator=None)
+    again = download(client, Campaign.objects.get(), "csv").content
+    assert "apres@exemple.fr" in again.decode("utf-8-sig")
+    assert import_back(again, "csv", coordinator).unchanged == 2
+
+
+def snapshot_by_mediator(bilans):
+    return {
+        (b.post.code, b.mediator.email): {"figures": {f.key: f.value for f in b.figures.all() if f.value is not None}}
+        for b in bilans.select_related("post", "mediator").prefetch_related("figures")
+    }
