@@ -24,28 +24,81 @@ def _text(x, y, content, *, anchor="start", weight="normal", size=13):
     )
 
 
+# A bound on the mean glyph advance of French text in the chart's fonts, as a share of the font
+# size (Marianne bold averages about 0.56, its digits 0.6; Arial and DejaVu Sans, the fallbacks,
+# stay under it too). Labels are wrapped and captions given room with it, so that no label nor
+# value runs out of the drawing (tests/browser/test_published_look.py measures them in Chromium).
+CHAR_WIDTH = 0.62
+LABEL_SIZE = 13
+LINE_HEIGHT = 16
+
+
+def text_width(content, size=LABEL_SIZE):
+    """A width no rendering of `content` at `size` exceeds (in the SVG's units)."""
+    return len(content) * size * CHAR_WIDTH
+
+
+def wrap(label, width, size=LABEL_SIZE):
+    """`label` cut into lines that each fit in `width`, at spaces (a word longer than a whole
+    line is cut where it must): every word is kept, none is replaced by an ellipsis."""
+    room = max(int(width // (size * CHAR_WIDTH)), 1)
+    lines, line = [], ""
+    for word in label.split():
+        while len(word) > room:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:room])
+            word = word[room:]
+        candidate = f"{line} {word}" if line else word
+        if len(candidate) <= room:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
+
+
 def bar_chart(key, title, items, *, unit="", width=640):
     """Horizontal bars. `items` is a list of (label, value, caption) — caption is what is
-    written at the end of the bar (e.g. "412 (38 %)")."""
-    label_width, bar_height, gap, top = 250, 18, 10, 8
+    written at the end of the bar (e.g. "412 (38 %)"). Labels are written in full on the left,
+    on as many lines as they need, and the right side keeps room for the longest caption."""
+    label_width, bar_height, gap, top, pad = 230, 18, 6, 8, 8
     values = [v or 0 for _l, v, _c in items]
     largest = max(values, default=0) or 1
-    bar_space = width - label_width - 110
-    height = top + len(items) * (bar_height + gap) + 4
+    caption_width = max((text_width(str(c)) for _l, _v, c in items), default=0) + 2 * pad
+    bar_space = max(width - label_width - caption_width, 80)
+    width = max(width, label_width + bar_space + caption_width)
+    rows = [(wrap(label, label_width - pad), value, caption) for label, value, caption in items]
+    heights = [max(bar_height, len(lines) * LINE_HEIGHT) for lines, _v, _c in rows]
+    height = top + sum(heights) + gap * len(rows) + 4
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height}" width="100%" '
         f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" class="app-chart">',
         f"<title>{escape(title)}</title>",
     ]
-    for index, (label, value, caption) in enumerate(items):
-        y = top + index * (bar_height + gap)
+    y = top
+    for (lines, value, caption), row_height in zip(rows, heights, strict=True):
         length = round(bar_space * (value or 0) / largest)
-        shown_label = label if len(label) <= 38 else label[:36] + "…"
-        parts.append(_text(label_width - 8, y + 14, shown_label, anchor="end"))
-        parts.append(f'<rect x="{label_width}" y="{y}" width="{bar_space}" height="{bar_height}" fill="{TRACK}"/>')
+        bar_y = y + (row_height - bar_height) / 2
+        first = y + (row_height - len(lines) * LINE_HEIGHT) / 2 + 12
+        label = "".join(
+            f'<tspan x="{label_width - pad}" y="{first + n * LINE_HEIGHT:g}">{escape(line)}</tspan>'
+            for n, line in enumerate(lines)
+        )
+        parts.append(
+            f'<text font-family="{FONT}" font-size="{LABEL_SIZE}" fill="{TEXT}" text-anchor="end" '
+            f'class="app-chart__label">{label}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{bar_y:g}" width="{bar_space:.0f}" height="{bar_height}" fill="{TRACK}"/>'
+        )
         if length:
-            parts.append(f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" fill="{BAR}"/>')
-        parts.append(_text(label_width + length + 6, y + 14, caption, weight="bold"))
+            parts.append(f'<rect x="{label_width}" y="{bar_y:g}" width="{length}" height="{bar_height}" fill="{BAR}"/>')
+        parts.append(_text(label_width + length + 6, f"{bar_y + 14:g}", caption, weight="bold"))
+        y += row_height + gap
     parts.append("</svg>")
     return Chart(key=key, title=title, svg="".join(parts))
 

@@ -1,5 +1,7 @@
 """How the bilan's tables are laid out on a page: shared by the dashboard and the PDF."""
 
+from dataclasses import replace
+
 from . import charts
 
 # Which template draws each kind of table.
@@ -32,15 +34,72 @@ def table_blocks(tables, drawn):
     ]
 
 
+def _bilans(n):
+    return f"{n} bilan{'s' if n > 1 else ''}"
+
+
+def shown_annex(annex):
+    """Annexe 1 as a page shows it: a column with no figure in any row (no bilan, or every figure
+    withheld by statistical secrecy) is left out, and a note names it with the reason. The
+    workbooks and the JSON keep every column."""
+    keep = [n for n, _c in enumerate(annex.columns) if any(row.values[n] is not None for row in annex.rows)]
+    if len(keep) == len(annex.columns) or not keep:
+        return annex
+    dropped = [column for n, column in enumerate(annex.columns) if n not in keep]
+    empty = [c.label for c in dropped if not c.bilans]
+    withheld = [f"{c.label} ({_bilans(c.bilans)})" for c in dropped if c.bilans]
+    reasons = []
+    if withheld:
+        reasons.append(
+            f"{', '.join(withheld)} : chiffres non diffusés (secret statistique, pour ne pas révéler "
+            "les réponses d'un médiateur)"
+        )
+    if empty:
+        reasons.append(f"{', '.join(empty)} : aucun bilan exploitable")
+    note = f"Colonnes non montrées, faute de chiffre à publier — {' ; '.join(reasons)}."
+    return replace(
+        annex,
+        columns=tuple(annex.columns[n] for n in keep),
+        rows=tuple(
+            replace(
+                row,
+                values=tuple(row.values[n] for n in keep),
+                exact=tuple(row.exact[n] for n in keep) if row.exact else row.exact,
+            )
+            for row in annex.rows
+        ),
+        note=f"{annex.note} {note}" if annex.note else note,
+    )
+
+
+def no_data(bilan):
+    """What the page says instead of tables of zeros when the year and territory have neither a
+    sheet nor a mediator's annual bilan yet (a DSFR callout's content), or None."""
+    if bilan.activity_withheld or bilan.activity.volume.total.sheets or bilan.annual.bilans:
+        return None  # (sheet tables withheld by statistical secrecy are not an empty year)
+    year = bilan.scope.year
+    return {
+        "title": f"Aucune donnée pour {year} dans ce territoire pour l'instant",
+        "text": (
+            f"Aucune fiche d'accompagnement ouverte en {year} ni aucun bilan annuel de médiateur pour "
+            f"{bilan.scope.label}. Les tableaux se rempliront dès que les médiateurs saisiront leurs fiches "
+            f"de {year} (ou qu'un fichier de fiches passées sera importé) ; les bilans annuels arrivent avec la "
+            "campagne de bilans. Pour un bilan déjà rempli, choisissez une autre année ou un autre territoire."
+        ),
+        "heading_tag": "h2",
+    }
+
+
 def bilan_context(bilan):
     """What the dashboard and the PDF templates both draw: the bilan, its charts and map, and
     each table with the template that lays it out."""
     drawn = charts.bilan_charts(bilan)
     return {
+        "no_data": no_data(bilan),
         "bilan": bilan,
         "scope": bilan.scope,
         "map": drawn["map"],
         "register_template": TABLE_TEMPLATES["register"],
         "blocks": table_blocks(bilan.activity_tables, drawn),
-        "annual_blocks": table_blocks((bilan.annual.annex, *bilan.annual.ranked), drawn),
+        "annual_blocks": table_blocks((shown_annex(bilan.annual.annex), *bilan.annual.ranked), drawn),
     }
