@@ -7,6 +7,7 @@ from .models import (
     AccountEvent,
     Commune,
     Department,
+    FormerCommuneCode,
     Heartbeat,
     Invitation,
     JobRun,
@@ -15,6 +16,7 @@ from .models import (
     Post,
     PostHolding,
     Qpv,
+    QpvPopulation,
     Region,
     Structure,
     Territory,
@@ -57,17 +59,37 @@ class TerritoryAdmin(admin.ModelAdmin):
     list_filter = ["region"]
 
 
+class QpvPopulationInline(admin.TabularInline):
+    """The department's QPV population, one figure per year (docs/qpv.md)."""
+
+    model = QpvPopulation
+    extra = 1
+    ordering = ["-year"]
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "territory", "region", "qpv_population"]
+    list_display = ["code", "name", "territory", "region"]
     list_filter = ["region"]
+    search_fields = ["code", "name"]
+    inlines = [QpvPopulationInline]
+
+
+@admin.register(QpvPopulation)
+class QpvPopulationAdmin(admin.ModelAdmin):
+    list_display = ["department", "year", "population"]
+    list_filter = ["year", "department__region", "department"]
+    search_fields = ["department__code", "department__name"]
+    list_select_related = ["department"]
+    autocomplete_fields = ["department"]
 
 
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
-    list_display = ["name", "insee_code", "department"]
+    list_display = ["name", "insee_code", "department", "population", "postal_codes"]
     list_filter = ["department"]
     search_fields = ["name", "insee_code"]
+    list_select_related = ["department"]
 
 
 @admin.register(Qpv)
@@ -138,6 +160,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FormerCommuneCode)
+class FormerCommuneCodeAdmin(ReadOnlyAdmin):
+    """The former codes of merged communes, as the geography file gives them."""
+
+    list_display = ["code", "name", "commune"]
+    search_fields = ["code", "name", "commune__name", "commune__insee_code"]
+    list_select_related = ["commune"]
 
 
 @admin.register(AccountEvent)

@@ -200,9 +200,6 @@ class Department(models.Model):
     territory = models.ForeignKey(
         Territory, on_delete=models.PROTECT, related_name="departments", verbose_name="territoire"
     )
-    qpv_population = models.PositiveIntegerField(
-        "population des QPV", default=0, help_text="Population vivant en quartier prioritaire (INSEE)."
-    )
 
     objects = DepartmentQuerySet.as_manager()
 

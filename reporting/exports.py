@@ -21,6 +21,9 @@ FORMATS = {
 }
 
 
+NO_FIGURE = "—"  # a figure nobody gave, never 0
+
+
 def _pct(value):
     return "" if value is None else value
 
@@ -31,6 +34,7 @@ def grid(table):
         header = [
             "Département",
             "Population des QPV",
+            "Année de la population des QPV",
             "Postes",
             "dont QPV",
             "dont ruraux",
@@ -39,7 +43,16 @@ def grid(table):
         ]
         previous = (table.previous,) if table.previous else ()
         rows = [
-            [r.label, r.qpv_population, r.posts, r.qpv_posts, r.rural_posts, r.active_mediators, r.usable_bilans]
+            [
+                r.label,
+                NO_FIGURE if r.qpv_population is None else r.qpv_population,
+                _pct(r.qpv_year),
+                r.posts,
+                r.qpv_posts,
+                r.rural_posts,
+                r.active_mediators,
+                r.usable_bilans,
+            ]
             for r in (*table.rows, table.total, *previous)
         ]
         return f"{table.title} au {table.day:%d/%m/%Y}", header, rows

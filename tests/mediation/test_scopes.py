@@ -73,7 +73,8 @@ def test_the_register_counts_open_posts_and_their_holders(two_departments):
     nord, somme = by_label["Nord (59)"], by_label["Somme (80)"]
     assert (nord.posts, nord.qpv_posts, nord.rural_posts, nord.active_mediators) == (2, 2, 0, 1)
     assert (somme.posts, somme.qpv_posts, somme.rural_posts, somme.active_mediators) == (1, 0, 1, 0)
-    assert nord.qpv_population == 426598
+    # Only the figures of the 2015 geography are known: the latest one up to 2024 is shown, with its year.
+    assert (nord.qpv_population, nord.qpv_year) == (426598, 2015)
     assert register.total.posts == 3
     assert register.total.qpv_population == 426598 + 34900
 
