@@ -53,8 +53,10 @@ def beat(name, *, now=None):
 # ---------------------------------------------------------------- the daily jobs
 
 
-def _site_url():
-    return getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")
+def site_url():
+    """The site's address for the links of e-mails (SITE_URL setting or environment variable),
+    without a trailing slash: the daily jobs of every app append their paths to it."""
+    return (getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")).rstrip("/")
 
 
 def _command_output(name, **options):
@@ -68,7 +70,7 @@ def _numbers(pattern, text):
 
 
 def apply_retention():
-    run = import_string("accompaniments.personal_data.apply_retention")(base_url=_site_url())
+    run = import_string("accompaniments.personal_data.apply_retention")(base_url=site_url())
     counts = asdict(run)
     counts.pop("day", None)
     return counts
@@ -80,7 +82,7 @@ def purge_audit_logs():
 
 
 def send_campaign_reminders():
-    output = _command_output("send_campaign_reminders", base_url=_site_url())
+    output = _command_output("send_campaign_reminders", base_url=site_url())
     lines = [line for line in output.splitlines() if line.strip()]
     return {"campagnes": len(lines), "relances": _numbers(r"(\d+) relance\(s\) envoyée\(s\)", output)}
 

@@ -6,7 +6,6 @@ name, no reference, no health detail. Each referral is marked when reminded or e
 second run (the same day or later) sends nothing again."""
 
 import datetime
-import os
 from collections import defaultdict
 
 from django.conf import settings
@@ -16,17 +15,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from mediation.operations import DailyJob
+from mediation.operations import DailyJob, site_url
 
 from .models import Referral
 from .services import coordinators_of
 
 
-def _site_url():
-    return (getattr(settings, "SITE_URL", "") or os.environ.get("SITE_URL", "")).rstrip("/")
-
-
-def _send(subject, template, context, recipients):
+def send_on_commit(subject, template, context, recipients):
     body = render_to_string(template, context)
     transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 
@@ -50,9 +45,9 @@ def send_referral_reminders(*, now=None) -> dict:
         holder = referral.post.holder_on(today)
         if holder and holder.is_active and holder.email:
             by_recipients[holder.email] += 1
-    link = _site_url() + reverse("partners:referral_inbox")
+    link = site_url() + reverse("partners:referral_inbox")
     for email, count in by_recipients.items():
-        _send(
+        send_on_commit(
             "Des orientations reçues attendent votre réponse",
             "partners/emails/referral_reminder.txt",
             {"count": count, "days": settings.REFERRAL_REMINDER_DAYS, "link": link},
@@ -70,13 +65,13 @@ def send_referral_reminders(*, now=None) -> dict:
     by_department = defaultdict(list)
     for referral in late:
         by_department[referral.department].append(referral)
-    routing_link = _site_url() + reverse("partners:referral_routing")
+    routing_link = site_url() + reverse("partners:referral_routing")
     coordinators_mailed = 0
     for department, referrals in by_department.items():
         recipients = [user.email for user in coordinators_of(department) if user.email]
         if recipients:
             coordinators_mailed += len(recipients)
-            _send(
+            send_on_commit(
                 f"Orientations en attente depuis plus de {settings.REFERRAL_ESCALATION_DAYS} jours ({department.name})",
                 "partners/emails/referral_reminder_escalation.txt",
                 {
