@@ -16,7 +16,14 @@ NAVIGATION = {
         ("À relancer", "accompaniments:follow_ups"),
         ("Personnes", "accompaniments:beneficiary_list"),
         ("Orientations reçues", "partners:referral_inbox"),
-        ("Mon activité", [*ACTIVITY, ("Exporter mes fiches", "accompaniments:caseload_export")]),
+        (
+            "Mon activité",
+            [
+                *ACTIVITY,
+                ("Exporter mes fiches", "accompaniments:caseload_export"),
+                ("Récapitulatif par courriel", "partners:digest_settings"),
+            ],
+        ),
         ("Mon bilan annuel", "campaigns:my_bilans"),
     ],
     Role.STRUCTURE_MANAGER: [

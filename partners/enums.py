@@ -68,3 +68,11 @@ class ActionRole(models.TextChoices):
 class ActionAudience(models.TextChoices):
     PUBLIC = "public", "Public (habitants, usagers)"
     PROFESSIONALS = "professionals", "Professionnels"
+
+
+class DigestFrequency(models.TextChoices):
+    """How often a mediator receives the digest e-mail (opt-in: none by default)."""
+
+    NONE = "none", "Jamais"
+    DAILY = "daily", "Chaque jour"
+    WEEKLY = "weekly", "Chaque lundi"

@@ -24,6 +24,7 @@ from .enums import (
     SOCIAL_PROTECTION_TYPES,
     ActionAudience,
     ActionRole,
+    DigestFrequency,
     OrientationOutcome,
     PartnerType,
     ReferralStatus,
@@ -224,6 +225,20 @@ class OutreachSessionQuerySet(ActivityQuerySet):
 
 class CollectiveActionQuerySet(ActivityQuerySet):
     pass
+
+
+class DigestSubscriptionQuerySet(models.QuerySet):
+    def due_on(self, day):
+        """Subscriptions of active mediators whose digest of `day` is not handled yet: a daily
+        one every day, a weekly one once in each week (on Monday, or at the first run after)."""
+        monday = day - datetime.timedelta(days=day.weekday())
+        not_sent_since = Q(last_sent_on__isnull=True)
+        return self.filter(
+            Q(frequency=DigestFrequency.DAILY) & (not_sent_since | Q(last_sent_on__lt=day))
+            | Q(frequency=DigestFrequency.WEEKLY) & (not_sent_since | Q(last_sent_on__lt=monday)),
+            user__is_active=True,
+            user__membership__role=Role.MEDIATOR,
+        ).exclude(user__email="")
 
 
 class ActionPartnerQuerySet(models.QuerySet):
@@ -726,3 +741,41 @@ class ReferralRateBucket(models.Model):
 
     def __str__(self):
         return f"{self.hits} envoi(s), fenêtre {self.window}"
+
+
+class DigestSubscription(models.Model):
+    """A mediator's choice of the digest e-mail (partners.digest): how many follow-ups are due,
+    how many referrals wait. Without a row, or with NONE, nothing is sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digest_subscription",
+        verbose_name="personne",
+    )
+    frequency = models.CharField(
+        "récapitulatif par courriel", max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.NONE
+    )
+    last_sent_on = models.DateField(
+        "dernier récapitulatif",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Jour du dernier récapitulatif traité : envoyé, ou rien à signaler ce jour-là.",
+    )
+
+    objects = DigestSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "abonnement au récapitulatif"
+        verbose_name_plural = "abonnements au récapitulatif"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency__in=DigestFrequency.values),
+                name="digest_frequency_known",
+                violation_error_message="Fréquence de récapitulatif inconnue.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} : {self.get_frequency_display()}"

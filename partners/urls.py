@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import activity_views, referral_views, views
+from . import activity_views, digest_views, referral_views, views
 
 app_name = "partners"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("orientations-a-attribuer/", referral_views.referral_routing, name="referral_routing"),
     path("orientations-a-attribuer/<int:pk>/", referral_views.referral_assign, name="referral_assign"),
+    path("recapitulatif-par-courriel/", digest_views.digest_settings, name="digest_settings"),
     # Outreach and collective actions (activity_views.py)
     path("aller-vers/", activity_views.outreach_list, name="outreach_list"),
     path("aller-vers/nouvelle/", activity_views.outreach_create, name="outreach_create"),
