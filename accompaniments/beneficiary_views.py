@@ -3,11 +3,13 @@ transfer. Every person is fetched through `Beneficiary.objects.for_user()`: some
 user's structure is a 404 by construction. Merge, audit trail and transfer are for structure
 managers only (403 for the mediators of the structure)."""
 
+import secrets
 import uuid
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -49,6 +51,12 @@ from .models import Beneficiary, Contact, Sheet, SheetRequest
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
 LOG_PAGE_SIZE = 50
+# A search's name is kept on the server (database cache) this long, under a random token.
+SEARCH_TTL_SECONDS = 15 * 60
+SEARCH_TOKEN_BYTES = 16
+SEARCH_TOKEN_MAX_LENGTH = 64
+SEARCH_CACHE_PREFIX = "accompaniments:person-search:"
+SEARCH_EXPIRED = "Cette recherche a expiré (elle est gardée 15 minutes) : relancez-la ci-dessous."
 ALREADY_CREATED = "Cette fiche était déjà enregistrée : elle n'a pas été créée une seconde fois."
 NOT_CREATED = "La fiche n'a pas pu être enregistrée : vérifiez la saisie puis réessayez."
 SESSION_RESTORED = "Votre session avait expiré : votre saisie a été conservée, vérifiez-la puis enregistrez."
@@ -122,15 +130,59 @@ def shown(instance, name):
 # ---------------------------------------------------------------- list and search
 
 
+def _search_cache_key(token):
+    return f"{SEARCH_CACHE_PREFIX}{token}"
+
+
+def _remember_search(request, text):
+    """Keep the searched name on the server for a few minutes, for this account only; the
+    results page is keyed by a random token, so that no name reaches a URL or the history."""
+    token = secrets.token_urlsafe(SEARCH_TOKEN_BYTES)
+    cache.set(_search_cache_key(token), {"user": request.user.pk, "q": text}, SEARCH_TTL_SECONDS)
+    return token
+
+
+def _recalled_search(request, token):
+    """The name searched under `token`: None once expired; a token of another account is a 404."""
+    if len(token) > SEARCH_TOKEN_MAX_LENGTH:
+        raise Http404
+    stored = cache.get(_search_cache_key(token))
+    if stored is None:
+        return None
+    if stored.get("user") != request.user.pk:
+        raise Http404
+    return stored["q"]
+
+
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_list(request):
+    """The people of the structure. A search is sent by POST (a name stays out of the URL), then
+    redirected to its results page (Post/Redirect/Get: Back and reload work without re-sending)."""
     is_mediator = perms.has_role(request.user, Role.MEDIATOR)
+    search_form = BeneficiarySearchForm(request.POST or None)
+    if request.method == "POST" and search_form.is_valid():
+        token = _remember_search(request, search_form.cleaned_data["q"])
+        return redirect("accompaniments:beneficiary_search", token=token)
+    return _render_list(request, search_form, is_mediator=is_mediator)
+
+
+@for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
+def beneficiary_search(request, token):
+    """The results of a search made a moment ago by this account, found by its token."""
+    text = _recalled_search(request, token)
+    if text is None:
+        messages.info(request, SEARCH_EXPIRED)
+        return redirect("accompaniments:beneficiary_list")
+    search_form = BeneficiarySearchForm(initial={"q": text})
+    return _render_list(request, search_form, is_mediator=perms.has_role(request.user, Role.MEDIATOR), text=text)
+
+
+def _render_list(request, search_form, *, is_mediator, text=None):
     mine = is_mediator and request.GET.get("suivi") != "structure"
     listed = people(request).select_related("commune", "referent").with_activity()
-    search_form = BeneficiarySearchForm(request.POST or None)
     context = {"search_form": search_form, "is_mediator": is_mediator, "mine": mine}
-    if request.method == "POST" and search_form.is_valid():
-        matches = listed.search(search_form.cleaned_data["q"]).order_by("name_key", "pk")
+    if text is not None:
+        matches = listed.search(text).order_by("name_key", "pk")
         count = matches.count()
         context.update(searched=True, results=list(matches[:SEARCH_LIMIT]), count=count, limit=SEARCH_LIMIT)
         page_kind = "beneficiary_search"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("demandes/<int:pk>/cloturer/", views.request_close, name="request_close"),
     # People (beneficiary_views.py)
     path("personnes/", beneficiary_views.beneficiary_list, name="beneficiary_list"),
+    path("personnes/recherche/<str:token>/", beneficiary_views.beneficiary_search, name="beneficiary_search"),
     path("personnes/nouvelle/", beneficiary_views.beneficiary_create, name="beneficiary_create"),
     path("personnes/doublons/", beneficiary_views.duplicate_pairs, name="duplicate_pairs"),
     path("personnes/doublons/distinctes/", beneficiary_views.duplicate_pair_distinct, name="duplicate_pair_distinct"),

@@ -59,7 +59,7 @@ def test_search_results_are_logged(client, team):
     found = team.new_person(last_name="Vasseur", first_name="Inès")
     team.new_person(last_name="Lambert")
 
-    response = client.post(LIST, {"q": "vasseur"})
+    response = client.post(LIST, {"q": "vasseur"}, follow=True)
 
     assert response.status_code == 200 and "VASSEUR" in response.content.decode()
     assert shown_on("beneficiary_search") == ([found.pk], {team.mediator})

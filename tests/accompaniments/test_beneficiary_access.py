@@ -89,7 +89,7 @@ def test_outsiders_can_neither_change_nor_find_the_person(client, person, who):
     assert Beneficiary.objects.get(pk=person.pk).last_name == "Dupont"
     for response in (
         client.get(reverse("accompaniments:beneficiary_list") + "?suivi=structure"),
-        client.post(reverse("accompaniments:beneficiary_list"), {"q": "dupont"}),
+        client.post(reverse("accompaniments:beneficiary_list"), {"q": "dupont"}, follow=True),
     ):
         assert "DUPONT" not in response.content.decode()
 
