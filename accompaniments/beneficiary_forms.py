@@ -15,6 +15,7 @@ from dsfr.widgets import InlineRadioSelect
 
 from mediation import perms
 from mediation.enums import Role, Vocabulary
+from mediation.geography.fields import CommuneField
 from mediation.models import Commune, Department, Qpv, User, VocabularyItem
 from mediation.text import NameField
 from mediation.versioning import VersionedModelFormMixin
@@ -175,13 +176,17 @@ class BeneficiaryForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
             field.queryset = vocabulary_items(vocabulary, getattr(instance, f"{name}_id"))
             field.empty_label = "Non renseigné"
 
+        # Typed, with the communes of the structure's department as suggestions (the page never
+        # lists every commune of the region); a name several communes bear is looked for in the
+        # structure's region first.
         region = Department.objects.filter(communes__structures=structure).values("region_id")[:1]
-        communes = Commune.objects.filter(department__region_id__in=region)
-        if instance.commune_id:
-            communes = Commune.objects.filter(Q(pk__in=communes.values("pk")) | Q(pk=instance.commune_id))
-        self.fields["commune"].queryset = communes.order_by("name", "insee_code")
-        self.fields["commune"].empty_label = "Non renseignée"
-        self.fields["commune"].help_text = "Communes de la région de la structure."
+        self.fields["commune"] = CommuneField(
+            label=self.fields["commune"].label,
+            required=False,
+            near=Commune.objects.filter(department__region_id__in=region),
+            help_text="Tapez son nom ou son code INSEE, puis choisissez dans la liste ; laissez vide si inconnue.",
+        )
+        self.fields["commune"].set_suggestions(Commune.objects.filter(department_id=structure.commune.department_id))
 
         qpvs = Q(department_id=structure.commune.department_id)
         if instance.qpv_id:

@@ -8,6 +8,7 @@ from dsfr.forms import DsfrBaseForm
 
 from accompaniments.models import search_key
 from mediation.enums import Vocabulary
+from mediation.geography import fields as geography_fields
 from mediation.idempotency import SubmissionKeyFormMixin
 from mediation.models import Commune, Department, Post, PostHolding, Qpv, VocabularyItem
 from mediation.text import NameField
@@ -347,43 +348,9 @@ class OrientationOutcomeForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelF
 # ---------------------------------------------------------------- referrals in
 
 
-class CommuneField(forms.CharField):
-    """A commune typed or picked from a list: "Lens (62498)", "62498" or "Lens"."""
-
-    INSEE = re.compile(r"^\s*(\d[0-9AaBb]\d{3})\s*$")
-    NAME_WITH_INSEE = re.compile(r"\((\d[0-9AaBb]\d{3})\)\s*$")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 200)
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        if len(text) > self.max_length:
-            raise forms.ValidationError(f"{self.max_length} caractères au plus.")
-        match = self.NAME_WITH_INSEE.search(text) or self.INSEE.match(text)
-        if match:
-            commune = Commune.objects.filter(insee_code=match.group(1).upper()).select_related("department").first()
-        else:
-            found = list(Commune.objects.filter(name__iexact=text.strip()).select_related("department")[:2])
-            if len(found) > 1:
-                raise forms.ValidationError("Plusieurs communes portent ce nom : choisissez-la dans la liste.")
-            commune = found[0] if found else None
-        if commune is None:
-            raise forms.ValidationError(
-                "Commune inconnue : choisissez-la dans la liste proposée (nom et code INSEE), "
-                "par exemple « Lens (62498) »."
-            )
-        return commune
-
-    def validate(self, value):
-        if value is None and self.required:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-
-    def run_validators(self, value):
-        return None
+class CommuneField(geography_fields.CommuneField):
+    """A commune typed or picked from a list: "Lens (62498)", "62498", a former code of a merged
+    commune (mapped to its current commune) or "Lens" (mediation.geography.fields)."""
 
 
 class ReferralForm(SubmissionKeyFormMixin, DsfrBaseForm):
@@ -438,7 +405,10 @@ class ReferralForm(SubmissionKeyFormMixin, DsfrBaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reasons"].queryset = VocabularyItem.objects.of(Vocabulary.REFERRAL_REASON).active()
-        self.fields["commune"].widget.attrs.update({"list": "communes-list", "autocomplete": "off"})
+        # The communes the posts cover, before anything is typed; the page's htmx asks for the
+        # others as the professional types (no list of every commune of France).
+        self.fields["commune"].set_suggestions(Commune.objects.filter(posts__isnull=False).distinct())
+        self.fields["commune"].near = Commune.objects.filter(department__in=Post.objects.values("department_id"))
         self.fields["referrer_email"].widget.attrs["autocomplete"] = "email"
         self.fields["referrer_name"].widget.attrs["autocomplete"] = "name"
         self.fields[self.HONEYPOT].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})

@@ -9,4 +9,5 @@ app_name = "public_referral"
 urlpatterns = [
     path("", referral_views.referral_form, name="form"),
     path("envoyee/", referral_views.referral_sent, name="sent"),
+    path("communes/", referral_views.commune_suggestions, name="communes"),
 ]

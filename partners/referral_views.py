@@ -19,7 +19,8 @@ from accompaniments.audit import log_access, log_page
 from accompaniments.models import Beneficiary
 from mediation.access import for_roles, public
 from mediation.enums import Role
-from mediation.models import Commune, Post, PostHolding
+from mediation.geography import fields as geography_fields
+from mediation.models import Post, PostHolding
 
 from . import ratelimit, services
 from .enums import ReferralStatus
@@ -105,8 +106,17 @@ def referral_form(request):
         if referral is not None:
             request.session[SENT_SESSION_KEY] = referral.reference
             return redirect("public_referral:sent")
-    communes = Commune.objects.order_by("name").values_list("name", "insee_code")
-    return render(request, "partners/public/referral_form.html", {"form": form, "communes": communes})
+    return render(request, "partners/public/referral_form.html", {"form": form})
+
+
+@public
+@require_GET
+def commune_suggestions(request):
+    """The communes matching what is typed in a commune field (public data of the COG), as the
+    <option>s of its datalist: the referral form's and the person form's (htmx)."""
+    typed = request.GET.get("q") or request.GET.get("commune") or ""
+    suggestions = geography_fields.suggest(typed)
+    return render(request, "partners/public/includes/commune_options.html", {"suggestions": suggestions})
 
 
 @public

@@ -4,10 +4,15 @@ what the import creates: the resources (resources.py) never look one up row by r
 
 from django.db.models.functions import Lower
 
-from mediation.models import Commune, Department, Membership, Structure, User
+from mediation.models import Commune, Department, FormerCommuneCode, Membership, Structure, User
 
 from . import values
 from .values import CellError
+
+UNKNOWN_CODE = (
+    "Ce code n'est ni celui d'une commune actuelle du code officiel géographique, ni l'ancien code "
+    "d'une commune fusionnée : vérifiez-le."
+)
 
 # Values in one `IN (…)` (SQLite accepts 32 766 parameters, PostgreSQL more).
 CHUNK = 5000
@@ -44,7 +49,9 @@ def codes(value):
 class Lookups:
     def __init__(self):
         self.departments = {department.code: department for department in Department.objects.all()}
-        self.communes = {}  # INSEE code -> Commune, or None once known to be unknown
+        self.communes = {}  # INSEE code (or former code) -> Commune, or None once known to be unknown
+        self.former = {}  # former code of a merged commune -> its former name
+        self.former_used = {}  # former code -> (former name, current Commune), as rows gave them
         self.structures = {}  # (lower-case name, commune pk) -> Structure
         self.structures_of = set()  # the communes whose structures are loaded
         self.users = {}  # lower-case e-mail -> User, or None once known to be unknown
@@ -57,8 +64,24 @@ class Lookups:
         for chunk in chunks(wanted):
             for commune in Commune.objects.select_related("department").filter(insee_code__in=chunk):
                 self.communes[commune.insee_code] = commune
+        missing = [code for code in wanted if code not in self.communes]
+        for chunk in chunks(missing):
+            for former in FormerCommuneCode.objects.select_related("commune__department").filter(code__in=chunk):
+                self.communes[former.code] = former.commune
+                self.former[former.code] = former.name
         for code in wanted:
             self.communes.setdefault(code, None)
+
+    def former_code_lines(self):
+        """The former codes the rows gave, each with the current commune it was mapped to."""
+        return [
+            f"code {code} (ancienne commune {name}) → commune actuelle {commune.name} ({commune.insee_code})"
+            for code, (name, commune) in sorted(self.former_used.items())
+        ]
+
+    def note_former(self, code):
+        if code in self.former:
+            self.former_used[code] = (self.former[code], self.communes[code])
 
     def load_structures(self, communes):
         wanted = {commune.pk for commune in communes if commune is not None} - self.structures_of
@@ -96,7 +119,8 @@ class Lookups:
             self.load_communes([code])
         commune = self.communes[code]
         if commune is None:
-            raise CellError(f"Commune inconnue : {code} (importez d'abord la liste des communes).")
+            raise CellError(f"Commune inconnue : {code}. {UNKNOWN_CODE}")
+        self.note_former(code)
         return commune
 
     def commune_list(self, value):
@@ -104,8 +128,10 @@ class Lookups:
         self.load_communes(found)
         missing = sorted(code for code in found if self.communes[code] is None)
         if missing:
-            raise CellError(f"Commune(s) inconnue(s) : {', '.join(missing)} (importez d'abord les communes).")
-        return [self.communes[code] for code in found]
+            raise CellError(f"Commune(s) inconnue(s) : {', '.join(missing)}. {UNKNOWN_CODE}")
+        for code in found:
+            self.note_former(code)
+        return list({self.communes[code].pk: self.communes[code] for code in found}.values())
 
     def structure(self, name, commune):
         if commune is None:

@@ -19,7 +19,7 @@ from django.db.models import Max
 from import_export import fields, resources, widgets
 
 from mediation.enums import Funding, PostType, Role, StructureKind
-from mediation.models import Commune, Post, PostHolding, Qpv, Structure, User
+from mediation.models import Commune, FormerCommuneCode, Post, PostHolding, Qpv, Structure, User
 
 from . import values
 from .holders import write_holders
@@ -210,11 +210,13 @@ class ScopedResource(resources.ModelResource):
         """The warnings of the rows read so far, in French: each rule that accepted a row as
         the region wrote it, with its number of rows (WARNINGS: said by the dry run, said once
         imported)."""
-        return [
+        lines = [
             f"{self.warnings[name]} {said[0 if dry_run else 1]}"
             for name, said in WARNINGS.items()
             if self.warnings[name]
         ]
+        # A former code of a merged commune is read as its current commune (Lookups.commune).
+        return lines + (self.lookups.former_code_lines() if self.lookups is not None else [])
 
     def prepare(self, dataset):
         """Read what the rows of the whole file look up, before its first chunk."""
@@ -388,6 +390,20 @@ class CommuneResource(ScopedResource):
     def preload(self, dataset):
         codes_ = column(dataset, "code_insee", values.insee_code)
         self.existing = _by(Commune.objects.select_related("department"), "insee_code", codes_)
+        self.former = _by(FormerCommuneCode.objects.select_related("commune"), "code", set(codes_) - set(self.existing))
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A former code of a merged commune is not a commune of its own: the row is left out and
+        the dry run says which current commune the code now belongs to."""
+        try:
+            code = values.insee_code(row.get("code_insee"))
+        except CellError:
+            code = None
+        if instance.pk is None and code in self.former:
+            former = self.former[code]
+            self.lookups.former_used[code] = (former.name, former.commune)
+            return True
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     def before_import_row(self, row, **kwargs):
         errors = {}

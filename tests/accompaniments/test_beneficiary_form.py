@@ -164,7 +164,7 @@ def test_a_structure_manager_chooses_the_referent_among_the_mediators(client):
         ({"sex": "999999"}, "sex", "Choisissez une valeur de la liste proposée."),
         ({"sex": "abc"}, "sex", "Choisissez une valeur de la liste proposée."),
         ({"sex": "9" * 30}, "sex", "Choisissez une valeur de la liste proposée."),
-        ({"commune": "9" * 30}, "commune", "Choisissez une valeur de la liste proposée."),
+        ({"commune": "9" * 30}, "commune", "Commune inconnue"),
         ({"consent_method": "carrier_pigeon"}, "consent_method", "Choisissez une valeur de la liste proposée."),
         ({"consent_on": "2020-01-01"}, "consent_method", "Précisez comment le consentement a été recueilli."),
         ({"email": "pas-une-adresse"}, "email", "Saisissez une adresse e-mail valide"),

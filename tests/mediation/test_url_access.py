@@ -20,6 +20,7 @@ EXPECTED_PUBLIC = {
     "admin:login",
     "public_referral:form",
     "public_referral:sent",
+    "public_referral:communes",
     "health",
     "pages:legal_notice",
     "pages:personal_data",

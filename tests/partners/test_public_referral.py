@@ -30,8 +30,9 @@ def test_the_form_is_public_and_offers_the_communes_of_the_region(client, world)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Orienter un patient vers un médiateur santé" in html
+    # The communes the posts cover are suggested; the others come as the professional types.
     assert 'value="Lille (59350)"' in html
-    assert 'list="communes-list"' in html
+    assert 'list="id_commune-suggestions"' in html
     # The robot trap is hidden by a CSS class: no inline style under the strict CSP.
     assert 'class="fr-hidden" aria-hidden="true"' in html
     assert "style=" not in html
