@@ -12,6 +12,9 @@ from mediation.models import Commune, Department, Membership, Post, PostHolding,
 DEFAULT_PASSWORD = "motdepasse-de-test-123"
 
 
+FREE_INSEE_PREFIXES = ("00", "20", "96", "99")
+
+
 def department(code="59"):
     return Department.objects.get(code=code)
 
@@ -41,7 +44,10 @@ class CommuneFactory(DjangoModelFactory):
         model = Commune
         django_get_or_create = ["insee_code"]
 
-    insee_code = factory.Sequence(lambda n: f"{n % 100000:05d}")
+    # The test database holds Hauts-de-France's real communes (migration 0014) and a test may load
+    # all of France: invented communes take codes no commune of the COG has (00xxx, 20xxx, 96xxx,
+    # 99xxx), so that get_or_create never hands back a real commune of another department.
+    insee_code = factory.Sequence(lambda n: f"{FREE_INSEE_PREFIXES[(n // 1000) % 4]}{n % 1000:03d}")
     name = factory.Sequence(lambda n: f"Commune {n}")
     department = factory.LazyFunction(department)
 

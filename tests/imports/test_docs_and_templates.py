@@ -12,7 +12,7 @@ from mediation.imports.formats import check_upload, read_file
 from tests.imports.conftest import errors_of
 
 ROOT = Path(settings.BASE_DIR)
-ORDER = ["communes", "qpv", "structures", "postes", "partenaires", "fiches", "bilans-historiques"]
+ORDER = ["communes", "qpv", "population-qpv", "structures", "postes", "partenaires", "fiches", "bilans-historiques"]
 
 
 @pytest.mark.parametrize("slug", list(services.KINDS))
@@ -36,7 +36,8 @@ def test_the_templates_import_in_the_advised_order(admin):
         template = ROOT / "static" / "imports" / kind.template
         report = services.run(kind, check_upload(template.name, template.read_bytes()), user=admin, dry_run=False)
         assert errors_of(report) == [], slug
-        assert report.created >= 1, slug
+        # The migrations load Hauts-de-France's communes: the communes template's one is known.
+        assert report.created >= 1 or (slug == "communes" and report.unchanged == 1), slug
 
 
 def test_the_backup_check_script_is_strict_bash():

@@ -4,6 +4,7 @@ no-op; rows outside a coordinator's departments are errors."""
 import pytest
 
 from mediation.enums import StructureKind
+from mediation.imports.lookups import UNKNOWN_CODE
 from mediation.models import Commune, Qpv, Structure
 from partners.enums import PartnerType
 from partners.models import Partner
@@ -13,20 +14,21 @@ from tests.imports.conftest import errors_of, run, upload
 pytestmark = pytest.mark.django_db
 
 
+# Codes no commune of the COG has: the migrations load Hauts-de-France's real communes.
 def test_communes(coordinator):
-    data = upload(["code_insee", "nom", "departement"], [["59512", "Roubaix", "59"], [2691, "Saint-Quentin", "2"]])
+    data = upload(["code_insee", "nom", "departement"], [["99512", "Roubaix", "59"], [2991, "Saint-Quentin", "2"]])
     report = run("communes", data, user=coordinator)
     assert errors_of(report) == [(3, "departement", "Ce département n'est pas dans votre périmètre.")]
-    assert not Commune.objects.exists()
+    assert not Commune.objects.filter(insee_code__in=["99512", "02991"]).exists()
 
 
 def test_communes_by_an_admin_and_again(admin):
     data = upload(
-        ["Code INSEE", "Nom de la commune", "Département"], [["59512", "Roubaix", "59"], [2691, "Saint-Quentin", "2"]]
+        ["Code INSEE", "Nom de la commune", "Département"], [["99512", "Roubaix", "59"], [2991, "Saint-Quentin", "2"]]
     )
     report = run("communes", data, user=admin)
     assert (report.created, report.errors) == (2, [])
-    assert Commune.objects.get(insee_code="02691").department == department("02")
+    assert Commune.objects.get(insee_code="02991").department == department("02")
     again = run("communes", data, user=admin)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
@@ -48,7 +50,7 @@ def test_qpv_with_their_communes(admin, communes):
 def test_qpv_with_an_unknown_commune(admin, communes):
     data = upload(["code_qpv", "nom", "departement", "communes"], [["QN05901M", "Alma", "59", "59512,59999"]])
     report = run("qpv", data, user=admin)
-    assert errors_of(report) == [(2, "communes", "Commune(s) inconnue(s) : 59999 (importez d'abord les communes).")]
+    assert errors_of(report) == [(2, "communes", f"Commune(s) inconnue(s) : 59999. {UNKNOWN_CODE}")]
 
 
 def test_structures_by_name_and_commune(coordinator, communes):

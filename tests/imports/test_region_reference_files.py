@@ -126,9 +126,9 @@ def test_structures_by_commune_name_imported_again_change_nothing(admin, commune
 
 
 def test_an_ambiguous_commune_name_is_an_error_listing_the_candidates(admin, communes):
-    CommuneFactory(insee_code="59001", name="Saint-Martin", department=department("59"))
-    CommuneFactory(insee_code="59002", name="St Martin", department=department("59"))
-    CommuneFactory(insee_code="62001", name="Saint-Martin", department=department("62"))
+    CommuneFactory(insee_code="99001", name="Saint-Martin", department=department("59"))
+    CommuneFactory(insee_code="99002", name="St Martin", department=department("59"))
+    CommuneFactory(insee_code="99003", name="Saint-Martin", department=department("62"))
     headers = ["nom", "commune", "departement", "type"]
     report = run(
         "structures",
@@ -139,14 +139,14 @@ def test_an_ambiguous_commune_name_is_an_error_listing_the_candidates(admin, com
         (
             2,
             "commune",
-            "Plusieurs communes s'appellent « SAINT MARTIN » dans le département 59 : Saint-Martin (59001, 59) · "
-            "St Martin (59002, 59) ; donnez son code INSEE.",
+            "Plusieurs communes s'appellent « SAINT MARTIN » dans le département 59 : Saint-Martin (99001, 59) · "
+            "St Martin (99002, 59) ; donnez son code INSEE.",
         ),
         (
             3,
             "commune",
-            "Plusieurs communes s'appellent « saint-martin » : Saint-Martin (59001, 59) · St Martin (59002, 59) · "
-            "Saint-Martin (62001, 62) ; donnez le département ou le code INSEE.",
+            "Plusieurs communes s'appellent « saint-martin » : Saint-Martin (99001, 59) · St Martin (99002, 59) · "
+            "Saint-Martin (99003, 62) ; donnez le département ou le code INSEE.",
         ),
     ]
     assert not Structure.objects.exists()
