@@ -24,7 +24,16 @@ MAX_REQUESTS_PER_SHEET = 20
 MAX_CONTACT_MINUTES = 24 * 60
 MAX_AGE = 130
 REQUEST_VOCABULARY = {RequestDomain.RIGHTS: Vocabulary.RIGHTS_REQUEST, RequestDomain.CARE: Vocabulary.CARE_REQUEST}
+DOMAIN_OF_VOCABULARY = {vocabulary: domain for domain, vocabulary in REQUEST_VOCABULARY.items()}
 CLOSED_STATUSES = (RequestStatus.RESOLVED, RequestStatus.UNRESOLVED)
+NO_REQUEST = (
+    "Une fiche d'accompagnement porte au moins une demande : choisissez le type de la demande "
+    "(accès aux droits ou aux soins) avant d'enregistrer."
+)
+LAST_REQUEST = (
+    "Une fiche d'accompagnement porte au moins une demande : gardez-en une, ou ajoutez la nouvelle "
+    "avant de retirer la dernière."
+)
 
 FUTURE_DATE = "La date ne peut pas être dans le futur."
 
@@ -74,6 +83,15 @@ class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super()._check_values(value)
+
+
+def structure_mediators(structure_id, *, keep=None):
+    """Who a structure manager may write a sheet for: the active accounts with the mediator role
+    in the structure, plus the mediator a stored sheet already names (she may have left since)."""
+    mediators = Q(is_active=True, membership__role=Role.MEDIATOR, membership__structure_id=structure_id)
+    if keep:
+        mediators |= Q(pk=keep)
+    return User.objects.filter(mediators).order_by("last_name", "first_name", "pk")
 
 
 class PostChoiceField(forms.ModelChoiceField):
@@ -147,12 +165,12 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
         if self.chooses_mediator:
             self.fields["mediator"] = MediatorChoiceField(
                 label="Médiateur·rice",
-                queryset=User.objects.filter(
-                    Q(post_holdings__post__structure_id=structure_id) | Q(pk=sheet.mediator_id)
-                )
-                .distinct()
-                .order_by("last_name", "first_name"),
+                queryset=structure_mediators(structure_id, keep=sheet.mediator_id),
                 empty_label="Choisir un·e médiateur·rice",
+                error_messages={
+                    "invalid_choice": "Choisissez un·e médiateur·rice de la structure.",
+                    "required": "Choisissez le·la médiateur·rice qui a reçu la personne.",
+                },
             )
             self.fields["post"].queryset = Post.objects.filter(Q(structure_id=structure_id) | Q(pk=sheet.post_id))
         else:
@@ -198,6 +216,10 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
             if name in self.fields:
                 self.fields[name].widget.attrs.setdefault("class", "fr-select")
                 self.fields[name].widget.group_class = "fr-select-group"
+        # DsfrBaseForm cached bound fields of the fields it saw: those replaced above (the
+        # mediator, the post) must be read and validated through their new field, not the
+        # model's default (every account of the platform).
+        self._bound_fields_cache.clear()
 
         if is_new:
             self._propose_from_beneficiary(today)
@@ -214,6 +236,8 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
         if self.chooses_mediator and self.fields["mediator"].queryset.filter(pk=beneficiary.referent_id).exists():
             mediator = beneficiary.referent
             self.initial.setdefault("mediator", mediator.pk)
+        if last_mode := self._last_contact_mode(mediator):
+            self.initial.setdefault("contact_mode", last_mode)
         if mediator is not None:
             held = list(
                 PostHolding.objects.active_on(today)
@@ -222,6 +246,22 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
             )
             if len(held) == 1:
                 self.initial.setdefault("post", held[0])
+
+    def _last_contact_mode(self, mediator):
+        """The contact mode of the mediator's latest sheet (her permanence, most days), else of the
+        person's latest sheet; only if that mode is still offered."""
+        sheets = Sheet.objects.filter(contact_mode__is_active=True).order_by("-opened_on", "-pk")
+        for scope in ({"mediator": mediator} if mediator else None, {"beneficiary": self.beneficiary}):
+            if scope and (mode := sheets.filter(**scope).values_list("contact_mode_id", flat=True).first()):
+                return mode
+        return None
+
+    def first_empty_required(self):
+        """The name of the first required field of the sheet shown empty, or None."""
+        for name in ("opened_on", "mediator", "post", "contact_mode"):
+            if name in self.fields and self.fields[name].required and not self[name].value():
+                return name
+        return None
 
     def clean_opened_on(self):
         day = reject_future(self.cleaned_data["opened_on"])
@@ -280,6 +320,18 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
 # ---------------------------------------------------------------- its requests
 
 
+def proposed_request(beneficiary):
+    """The first row of a new sheet, proposed from the person's latest request: the same type
+    (people come back for the same matter), if it is still offered. None without one."""
+    kind = (
+        SheetRequest.objects.filter(sheet__beneficiary=beneficiary, kind__is_active=True)
+        .order_by("-opened_on", "-pk")
+        .values_list("kind_id", flat=True)
+        .first()
+    )
+    return {"kind": kind} if kind else None
+
+
 def request_kind_choices(*, keep=()):
     """The request types grouped by domain, as <optgroup>s, in one query."""
     items = VocabularyItem.objects.filter(
@@ -297,9 +349,9 @@ def request_kind_choices(*, keep=()):
 class RequestForm(DsfrBaseForm, forms.ModelForm):
     class Meta:
         model = SheetRequest
-        fields = ["domain", "kind", "status", "opened_on", "closed_on", "follow_up_on", "note"]
+        # No « Domaine » field: the type says it (types are grouped by domain in the list).
+        fields = ["kind", "status", "opened_on", "closed_on", "follow_up_on", "note"]
         labels = {
-            "domain": "Domaine",
             "kind": "Type de demande",
             "status": "État",
             "opened_on": "Ouverte le",
@@ -322,7 +374,7 @@ class RequestForm(DsfrBaseForm, forms.ModelForm):
             Q(is_active=True) | Q(pk=self.instance.kind_id), vocabulary__in=REQUEST_VOCABULARY.values()
         )
         kind.choices = kind_choices if kind_choices is not None else request_kind_choices(keep=[self.instance.kind_id])
-        self.fields["domain"].choices = [("", "Choisir un domaine")] + list(RequestDomain.choices)
+        kind.help_text = "Les types sont rangés par domaine : accès aux droits, accès aux soins."
         self.fields["opened_on"].required = False
         today = timezone.localdate().isoformat()
         self.fields["opened_on"].widget.attrs["max"] = today
@@ -334,16 +386,17 @@ class RequestForm(DsfrBaseForm, forms.ModelForm):
     def clean_closed_on(self):
         return reject_future(self.cleaned_data.get("closed_on"))
 
+    def has_changed(self):
+        """A new row counts as typed as soon as it names a type, also when that type is the one
+        proposed from the person's last request (a row left as proposed is a request to save)."""
+        if self.instance.pk is None and self["kind"].data:
+            return True
+        return super().has_changed()
+
     def clean(self):
         data = super().clean()
-        domain, kind = data.get("domain"), data.get("kind")
-        if domain and kind and kind.vocabulary != REQUEST_VOCABULARY[domain]:
-            other = next(d for d, v in REQUEST_VOCABULARY.items() if v == kind.vocabulary)
-            self.add_error(
-                "kind",
-                f"Ce type relève de « {RequestDomain(other).label} » et non de « {RequestDomain(domain).label} » : "
-                "changez le domaine ou le type.",
-            )
+        if kind := data.get("kind"):
+            self.instance.domain = DOMAIN_OF_VOCABULARY[kind.vocabulary]
         if "opened_on" in self.errors:
             return data
         opened = data.get("opened_on") or self.sheet_opened_on
@@ -427,13 +480,30 @@ class BaseRequestFormSet(BaseInlineFormSet):
             renderer=self.form_renderer,
         )
         self.add_fields(form, None)
-        form.fields["domain"].widget.attrs["autofocus"] = True
+        form.fields["kind"].widget.attrs["autofocus"] = True
         return form
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Retirer cette demande"
+
+    def clean(self):
+        """A sheet carries at least one request. A new sheet without any is refused; so is an edit
+        that removes the last one. A sheet imported from a past year's file without a request
+        (the former tool allowed it) can still be edited as it is."""
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if not self._should_delete_form(form) and (form.instance.pk is not None or form.has_changed())
+        ]
+        if kept:
+            return
+        if self.instance.pk is None:
+            raise forms.ValidationError(NO_REQUEST, code="no_request")
+        if self.initial_form_count():
+            raise forms.ValidationError(LAST_REQUEST, code="no_request")
 
     def differences_with_stored(self):
         """(label, stored value) for each request saved meanwhile that differs from what was typed."""
@@ -472,7 +542,6 @@ class BaseRequestFormSet(BaseInlineFormSet):
             kept.append(
                 {
                     "id": [str(request.pk)],
-                    "domain": [request.domain],
                     "kind": [str(request.kind_id)],
                     "status": [request.status],
                     "opened_on": [request.opened_on.isoformat()],

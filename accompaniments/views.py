@@ -37,6 +37,7 @@ from .sheet_forms import (
     NewSheetRequestFormSet,
     SheetForm,
     SheetRequestFormSet,
+    proposed_request,
 )
 
 logger = logging.getLogger(__name__)
@@ -85,13 +86,29 @@ def _with_page_range(page):
     return page
 
 
+def _focus(form, candidate, name):
+    form.fields["opened_on"].widget.attrs.pop("autofocus", None)
+    candidate.fields[name].widget.attrs["autofocus"] = True
+
+
 def _focus_first_error(form, formset):
     for candidate in [form, *formset.forms]:
         for name in candidate.errors:
             if name in candidate.fields and not candidate.fields[name].widget.is_hidden:
-                form.fields["opened_on"].widget.attrs.pop("autofocus", None)
-                candidate.fields[name].widget.attrs["autofocus"] = True
+                _focus(form, candidate, name)
                 return
+    if formset.is_bound and formset.non_form_errors() and formset.forms:
+        _focus(form, formset.forms[0], "kind")  # a sheet without any request
+
+
+def _focus_first_empty(form, formset):
+    """A new sheet opens on the first required field left empty; when the sheet's own fields
+    are all proposed, on the type of the first request (proposed from the person's last one, or
+    to choose), so that the keyboard goes straight to what is left to say."""
+    if name := form.first_empty_required():
+        _focus(form, form, name)
+    elif formset.forms:
+        _focus(form, formset.forms[0], "kind")
 
 
 def _one_more_row(data, formset_class, *, instance):
@@ -233,6 +250,8 @@ def _person_link(beneficiary):
 
 
 def _render_sheet_form(request, *, form, formset, beneficiary, sheet=None):
+    if sheet is None and not form.is_bound:
+        _focus_first_empty(form, formset)
     _focus_first_error(form, formset)
     sheet_date = None
     if sheet is None:
@@ -291,7 +310,10 @@ def sheet_create(request):
     )
     data, restored = _bind(request)
     form = SheetForm(data, beneficiary=beneficiary, user=request.user)
-    formset = form.requests = NewSheetRequestFormSet(data, instance=form.instance)
+    proposed = proposed_request(beneficiary) if data is None else None
+    formset = form.requests = NewSheetRequestFormSet(
+        data, instance=form.instance, initial=[proposed] if proposed else None
+    )
     if data is None:
         return _render_sheet_form(request, form=form, formset=formset, beneficiary=beneficiary)
 

@@ -69,7 +69,7 @@ def team(client):
 
 def test_changing_a_sheets_barriers_logs_the_field_and_the_ids_not_the_labels(client, team):
     sheet_barriers = [barrier("handicap").pk, barrier("mobilite").pk]
-    data = sheet_data(team, beneficiary=team.person.pk, barriers=sheet_barriers)
+    data = sheet_data(team, requests=[request_row()], beneficiary=team.person.pk, barriers=sheet_barriers)
     create = client.post(f"{reverse('accompaniments:sheet_create')}?beneficiary={team.person.pk}", data)
     assert create.status_code == 302
     sheet = Sheet.objects.get()
