@@ -41,7 +41,7 @@ from mediation.models import Heartbeat, ImportRun
 from mediation.operations import WORKER
 from mediation.tasks import run_import
 
-from . import formats, resources
+from . import formats, qpv_population, resources
 from . import report as progress
 from .formats import ImportFileError
 from .report import ImportReport, Progress, RowError, cell, finish, map_headers
@@ -137,6 +137,15 @@ KINDS = {
             "qpv.md",
             "modele-qpv.csv",
             resources.QpvResource,
+        ),
+        ImportKind(
+            "population-qpv",
+            "Population des QPV",
+            "La population des quartiers prioritaires de chaque département, pour une année (INSEE).",
+            qpv_population.QpvPopulationResource.columns,
+            "population-qpv.md",
+            "modele-population-qpv.csv",
+            qpv_population.QpvPopulationResource,
         ),
     )
 }

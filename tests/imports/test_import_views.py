@@ -217,7 +217,7 @@ def test_a_workbook_that_breaks_the_parser_is_reported_on_the_review_page(client
 def test_the_imports_page_lists_every_kind_each_app_registers(client, login_as):
     login_as(Role.ADMIN)
     page = client.get(reverse("imports:list")).content.decode()
-    slugs = ["communes", "qpv", "structures", "postes", "partenaires", "fiches", "bilans-historiques"]
+    slugs = ["communes", "qpv", "population-qpv", "structures", "postes", "partenaires", "fiches", "bilans-historiques"]
     for slug in slugs:
         assert reverse("imports:upload", args=[slug]) in page, slug
     assert sorted(services.KINDS) == sorted(slugs)
