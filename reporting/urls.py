@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import edition_views, views
+from . import edition_views, monthly_views, views
 
 app_name = "reporting"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("mois-par-mois/", monthly_views.monthly, name="monthly_activity"),
     path("bilan.json", views.bilan_json, name="bilan_json"),
     path("bilan.pdf", views.bilan_pdf, name="bilan_pdf"),
     path("bilan.<str:fmt>", views.bilan_workbook, name="bilan_workbook"),
