@@ -46,6 +46,7 @@ NAVIGATION = {
     ],
     Role.COORDINATOR: [
         ("Tableau de bord", "reporting:dashboard"),
+        ("Mois par mois", "reporting:monthly_activity"),
         ("Campagnes de bilans", "campaigns:campaign_list"),
         ("Postes", "mediation:post_register"),
         ("Orientations à attribuer", "partners:referral_routing"),

@@ -83,6 +83,7 @@ def test_a_coordinator_sees_her_departments_month_by_month(client, login_as):
     assert response.status_code == 302 and f"annee={this_year}" in response["Location"]
     page = client.get(response["Location"]).content.decode()
     assert "Activité mois par mois" in page
+    assert f'href="{reverse("reporting:monthly_activity")}"' in page  # in her menu
     january = page.split("Janvier</th>")[1].split("</tr>")[0]
     assert [cell.split(">")[-1] for cell in january.split("</td>")[:5]] == ["1", "1", "1", "0", "1"]
     # The Somme is outside her scope: neither counted nor offered.
