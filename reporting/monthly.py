@@ -83,7 +83,7 @@ def monthly_activity(scope, *, today=None):
     }
     requests = {}
     for row in (
-        SheetRequest.objects.filter(opened_on__gte=scope.start, opened_on__lte=scope.end, sheet__post_id__in=posts)
+        SheetRequest.objects.filter(opened_on__gte=scope.start, opened_on__lte=scope.end, post_id__in=posts)
         .annotate(month=ExtractMonth("opened_on"))
         .order_by()
         .values("month", "domain")
