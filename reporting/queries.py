@@ -43,8 +43,8 @@ class PostsRegister:
         if older:
             years = ", ".join(str(y) for y in older)
             notes.append(
-                f"Population des QPV : sans chiffre pour {year}, le dernier chiffre donné avant est repris, "
-                f"avec son année entre parenthèses ({years})."
+                f"Population des QPV : faute de chiffre de {year} pour un département, celui de la dernière "
+                f"année donnée avant est repris, son année entre parenthèses ({years})."
             )
             if year >= QPV_REDRAWN and older[0] < QPV_REDRAWN:
                 notes.append(
