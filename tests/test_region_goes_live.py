@@ -1,9 +1,9 @@
 """A new region goes live as docs/deploiement.md says: on an empty database, the first
 administrator follows the link `create_first_admin` prints, sets her password and her second
 factor, invites a coordinator, who accepts from the e-mail, sets hers, then imports the region's
-own files (tests/fixtures/region/: communes, structures by commune name, a posts register with a
-post without funding or start date, historical sheets with requests closed on an unknown day,
-last year's annual bilans)
+own files (tests/fixtures/region/: structures by commune name, on the communes `load_geography`
+loaded, a posts register with a post without funding or start date, historical sheets with
+requests closed on an unknown day, last year's annual bilans)
 through the import pages, dry run then confirmation, run by the worker's task (the test queue runs
 it as soon as it is queued); she invites the holders the register named and opens the campaign,
 her first steps going from all « à faire » to gone. The bilan of the year is checked against
@@ -27,7 +27,7 @@ from django.urls import reverse
 
 from mediation.enums import Role
 from mediation.imports import services as imports
-from mediation.models import Region, User
+from mediation.models import Commune, Region, User
 
 pytestmark = pytest.mark.django_db
 
@@ -106,8 +106,12 @@ def test_an_empty_server_reaches_its_first_bilan(django_capture_on_commit_callba
     accept_and_enrol(coordinator, link, capture=capture)
 
     assert set(first_steps(coordinator).values()) == {False}
-    # 3. Geography, structures, posts register and history, in the documented order.
-    import_file(coordinator, "communes", "communes.csv")
+    # 3. Geography (the documented command: the migrations loaded Hauts-de-France, the command
+    # finds nothing to change), structures, posts register and history, in the documented order.
+    out = io.StringIO()
+    call_command("load_geography", "--region", "32", stdout=out)
+    assert "Rien à changer" in out.getvalue()
+    assert Commune.objects.filter(department__region=hdf).count() == 3782
     import_file(coordinator, "structures", "structures.csv")
     register = import_file(coordinator, "postes", "postes.csv")
     assert "sans financement" in register
