@@ -148,7 +148,6 @@ def test_a_person_and_a_sheet_are_entered_with_the_keyboard_only(new_page, live_
     expect(page.get_by_role("heading", level=1)).to_have_text("Nouvelle fiche d'accompagnement")
     for name, label in [
         ("contact_mode", "Permanence"),
-        ("requests-0-domain", "Accès aux droits"),
         ("requests-0-kind", "Demande de Complémentaire santé solidaire"),
     ]:
         select = page.locator(f"[name='{name}']")

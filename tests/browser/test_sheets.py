@@ -35,16 +35,14 @@ def test_create_a_person_log_two_requests_follow_up_and_resolve(new_page):
     # One sheet, two requests: the second row is added without leaving the page.
     page.get_by_role("link", name="Nouvelle fiche pour cette personne").first.click()
     page.locator("[name=contact_mode]").select_option(label="Permanence")
-    page.locator("[name=requests-0-domain]").select_option("rights")
     page.locator("[name=requests-0-kind]").select_option(label="Demande de Complémentaire santé solidaire")
     page.locator("[name=requests-0-follow_up_on]").fill(today.isoformat())
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.get_by_role("button", name="Ajouter une demande").click()
-    expect(page.locator("[name=requests-1-domain]")).to_be_visible()
+    expect(page.locator("[name=requests-1-kind]")).to_be_visible()
     assert navigations == []  # the row came in place, the page was not reloaded
     assert page.url.endswith(f"?beneficiary={Beneficiary.objects.get(last_name='Lefebvre').pk}")
-    page.locator("[name=requests-1-domain]").select_option("care")
     page.locator("[name=requests-1-kind]").select_option(label="Aide à la recherche d'un professionnel de santé")
     page.get_by_role("button", name="Enregistrer la fiche").last.click()
     expect(page.locator(".fr-alert--success")).to_be_visible()
