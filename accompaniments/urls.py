@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import beneficiary_views, views
+from . import beneficiary_views, follow_up_export, views
 
 app_name = "accompaniments"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     # Daily work (views.py)
     path("", views.home, name="home"),
     path("a-relancer/", views.follow_ups, name="follow_ups"),
+    path("a-relancer/semaine.<str:fmt>", follow_up_export.follow_up_download, name="follow_up_export"),
     path("fiches/nouvelle/", views.sheet_create, name="sheet_create"),
     path("fiches/<int:pk>/", views.sheet_detail, name="sheet_detail"),
     path("fiches/<int:pk>/modifier/", views.sheet_update, name="sheet_update"),
