@@ -251,7 +251,7 @@ def load(regions=None, *, apps=None, path=COG_FILE):
     # Former codes of merged communes
     current = {c.insee_code: c for c in _by_code(Commune, "insee_code", communes).values()}
     former = {old: (name, current[target]) for old, target, name in data["former_codes"] if target in current}
-    stored = {f.code: f for f in FormerCommuneCode.objects.filter(commune__in=current.values())}
+    stored = {f.code: f for f in FormerCommuneCode.objects.filter(commune__department__in=departments_by_code.values())}
     stored |= _by_code(FormerCommuneCode, "code", former)
     new, changed = [], []
     for code, (name, commune) in former.items():
