@@ -21,4 +21,4 @@ class ReportingConfig(AppConfig):
         auditlog.register(AnnualBilan, exclude_fields=untracked)
         auditlog.register(BilanFigure)
         # A publication (who, when, which version, why, the fingerprints); the files themselves are not copied.
-        auditlog.register(Edition, exclude_fields=["json", "pdf", "xlsx"])
+        auditlog.register(Edition, exclude_fields=["json", "pdf", "xlsx", "public_json", "public_pdf", "public_csv"])

@@ -7,17 +7,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from mediation.access import for_roles
+from mediation.access import for_roles, public
 from mediation.breadcrumbs import breadcrumb as dsfr_breadcrumb
 from mediation.perms import role_of
 
-from . import editions
+from . import editions, secrecy
 from .edition_forms import PublishForm
 from .models import Edition
 from .views import READERS, requested_scope, scope_query
 
 PUBLISHERS = editions.PUBLISHERS
 CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
     "json": "application/json; charset=utf-8",
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -86,7 +87,7 @@ def edition_list(request):
         .for_scope(scope)
         .latest_first()
         .select_related("published_by")
-        .defer(*editions.FILE_KINDS)
+        .defer(*editions.STORED_FILES)
     )
     return render(
         request,
@@ -96,6 +97,7 @@ def edition_list(request):
             "editions": rows,
             "query": scope_query(scope),
             "can_publish": role_of(request.user) in PUBLISHERS,
+            "public_min_persons": secrecy.public_min_persons(),
             "breadcrumb_data": breadcrumb(scope, "Éditions publiées"),
         },
     )
@@ -105,9 +107,50 @@ def edition_list(request):
 def edition_file(request, pk, fmt):
     if fmt not in editions.FILE_KINDS:
         raise Http404
-    deferred = [kind for kind in editions.FILE_KINDS if kind != fmt]
+    deferred = [kind for kind in editions.STORED_FILES if kind != fmt]
     edition = get_object_or_404(Edition.objects.for_user(request.user).defer(*deferred), pk=pk)
     response = HttpResponse(bytes(getattr(edition, fmt)), content_type=CONTENT_TYPES[fmt])
     disposition = "inline" if fmt == "json" else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{file_name(edition)}.{fmt}"'
+    return response
+
+
+# ---------------------------------------------------------------- the public edition's files
+
+PUBLIC_KINDS = ("json", "pdf", "csv")
+
+
+def public_file_name(edition, fmt):
+    return f"bilan-{edition.year}-{edition.scope_kind}-{edition.scope_code}-public-edition-{edition.version}.{fmt}"
+
+
+@public
+def public_file(request, year, kind, code, fmt, version=None):
+    """A public edition's file, for anyone without an account (open data): aggregates of a whole
+    region only, small counts masked (public_edition.py). Without a version, the latest public
+    edition of the year; with one, that edition, whose bytes never change (its SHA-256 is the
+    ETag and is sent in a header)."""
+    if fmt not in PUBLIC_KINDS:
+        raise Http404
+    field = f"public_{fmt}"
+    editions_of = Edition.objects.filter(year=year, scope_kind=kind, scope_code=code, post_type="").exclude(
+        public_json_sha256=""
+    )
+    if version is not None:
+        editions_of = editions_of.filter(version=version)
+    deferred = [kind for kind in editions.STORED_FILES if kind != field]
+    edition = editions_of.latest_first().defer(*deferred).first()
+    if edition is None:
+        raise Http404("Aucune édition publique de ce bilan.")
+    response = HttpResponse(bytes(getattr(edition, field)), content_type=CONTENT_TYPES[fmt])
+    disposition = "attachment" if fmt == "csv" else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{public_file_name(edition, fmt)}"'
+    digest = getattr(edition, f"{field}_sha256")
+    response["ETag"] = f'"{digest}"'
+    response["X-Content-SHA256"] = digest
+    if version is not None:  # an edition's file never changes
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:  # the latest one may be followed by a new edition
+        response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -19,20 +19,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mediation.enums import Role
+from mediation.models import Department
 from mediation.perms import role_of
 
-from . import exports
+from . import exports, opendata, public_edition, secrecy
 from .activity import Activity
 from .annual import AnnexColumn, AnnexRow, AnnexTable, AnnualPart, OpenAnswers, RankedItem, RankedList
 from .bilan import Bilan, Headline, compute_bilan
 from .models import Edition
 from .pdf import render_bilan_pdf
+from .public_pdf import render_public_pdf
 from .queries import PostsRegister, RegisterRow
 from .tables import Cell, CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable
 
 # The dashboard's query parameter asking for the live figures when an edition exists.
 LIVE_PARAM, LIVE_VALUE = "vue", "direct"
 FILE_KINDS = ("json", "pdf", "xlsx")
+# Every stored file of an edition, the public edition's included: deferred unless asked for.
+STORED_FILES = (*FILE_KINDS, "public_json", "public_pdf", "public_csv")
 # Who publishes: coordinators and administrators, each for the scopes of the dashboard they see.
 PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)
 
@@ -78,6 +82,49 @@ def render_files(bilan, *, version, published_at, reason):
     }
 
 
+def has_public_edition(scope):
+    """The public edition is published with the edition of a whole region, every post type: its
+    departments and territoires are rows of its tables, all masked together (public_edition.py)."""
+    return scope.kind == "region" and not scope.post_type
+
+
+def public_document(public, *, version, published_at, reason):
+    """The public edition's JSON: the bilan's document (docs/bilan-json.md) of the masked figures,
+    with the edition's metadata and, under "public", the rule and each territoire's total rows."""
+    document = edition_document(public.bilan, version=version, published_at=published_at, reason=reason)
+    document["public"] = {
+        "min_persons": public.minimum,
+        "min_mediators": secrecy.MIN_CONTRIBUTORS,
+        "row_codes": list(public.row_codes),
+        "territories": [
+            {
+                "code": territory.code,
+                "label": territory.label,
+                "tables": {key: dataclasses.asdict(rows[i]) for key, rows in public.territory_rows.items()},
+            }
+            for i, territory in enumerate(public.territories)
+        ],
+    }
+    return document
+
+
+def render_public_files(bilan, *, version, published_at, reason):
+    """The public edition's files from the readers' Bilan of a region: {kind: bytes} for the
+    public_json, public_pdf and public_csv fields."""
+    departments = list(
+        Department.objects.filter(pk__in=bilan.scope.department_ids).select_related("territory").order_by("code")
+    )
+    public = public_edition.public_bilan(bilan, departments)
+    document = public_document(public, version=version, published_at=published_at, reason=reason)
+    figures = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    stamp = Stamp(version=version, published_at=published_at, json_sha256=fingerprint(figures))
+    return {
+        "public_json": figures,
+        "public_pdf": render_public_pdf(public, stamp),
+        "public_csv": opendata.bilan_csv(public),
+    }
+
+
 def next_version(scope):
     latest = Edition.objects.for_scope(scope).latest_first().values_list("version", flat=True).first()
     return (latest or 0) + 1
@@ -97,6 +144,8 @@ def publish(scope, *, by, version, reason=""):
         bilan = compute_bilan(scope)
         published_at = timezone.now()
         files = render_files(bilan, version=version, published_at=published_at, reason=reason)
+        if has_public_edition(scope):
+            files |= render_public_files(bilan, version=version, published_at=published_at, reason=reason)
         try:
             with transaction.atomic():
                 return Edition.objects.create(
@@ -393,7 +442,7 @@ def wants_live(request):
 
 def latest_edition(scope, *, files=()):
     """The scope's latest edition, loading only the stored files named in `files`."""
-    deferred = [kind for kind in FILE_KINDS if kind not in files]
+    deferred = [kind for kind in STORED_FILES if kind not in files]
     return Edition.objects.for_scope(scope).latest_first().select_related("published_by").defer(*deferred).first()
 
 

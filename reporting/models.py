@@ -560,6 +560,14 @@ class Edition(models.Model):
     pdf_sha256 = models.CharField("empreinte SHA-256 du PDF", max_length=64, editable=False)
     xlsx = models.BinaryField("classeur XLSX", editable=False)
     xlsx_sha256 = models.CharField("empreinte SHA-256 du classeur", max_length=64, editable=False)
+    # The public edition (public_edition.py), published with the region's edition of all post
+    # types only: its JSON, PDF and open-data CSV, small counts masked. Empty for other editions.
+    public_json = models.BinaryField("chiffres publics (JSON)", null=True, editable=False)
+    public_json_sha256 = models.CharField("empreinte SHA-256 du JSON public", max_length=64, blank=True, editable=False)
+    public_pdf = models.BinaryField("bilan public en PDF", null=True, editable=False)
+    public_pdf_sha256 = models.CharField("empreinte SHA-256 du PDF public", max_length=64, blank=True, editable=False)
+    public_csv = models.BinaryField("données ouvertes (CSV)", null=True, editable=False)
+    public_csv_sha256 = models.CharField("empreinte SHA-256 du CSV", max_length=64, blank=True, editable=False)
 
     objects = EditionQuerySet.as_manager()
 
@@ -592,3 +600,7 @@ class Edition(models.Model):
     @property
     def scope_key(self):
         return f"{self.scope_kind}:{self.scope_code}"
+
+    @property
+    def has_public(self):
+        return bool(self.public_json_sha256)

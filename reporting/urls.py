@@ -14,4 +14,11 @@ urlpatterns = [
     path("editions/", edition_views.edition_list, name="edition_list"),
     path("editions/publier/", edition_views.edition_publish, name="edition_publish"),
     path("editions/<int:pk>/bilan.<str:fmt>", edition_views.edition_file, name="edition_file"),
+    # The public edition, without an account (open data): one edition's files, then the latest's.
+    path(
+        "donnees/bilan-<int:year>-<slug:kind>-<slug:code>-edition-<int:version>.<str:fmt>",
+        edition_views.public_file,
+        name="public_edition_file",
+    ),
+    path("donnees/bilan-<int:year>-<slug:kind>-<slug:code>.<str:fmt>", edition_views.public_file, name="public_file"),
 ]

@@ -26,6 +26,9 @@ EXPECTED_PUBLIC = {
     "pages:personal_data",
     "pages:accessibility",
     "pages:sitemap",
+    # The public edition of the bilan (open data): aggregates of a region, small counts masked.
+    "reporting:public_file",
+    "reporting:public_edition_file",
 }
 
 
