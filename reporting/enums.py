@@ -24,6 +24,7 @@ class BilanAction(models.TextChoices):
     VALIDATED = "validated", "Validé"
     REOPENED = "reopened", "Rouvert"
     USABLE_CHANGED = "usable_changed", "Exploitabilité modifiée"
+    ANSWERS_REVIEWED = "answers_reviewed", "Réponses relues"
 
 
 class FigureKey(models.TextChoices):

@@ -246,6 +246,24 @@ class AnnualBilan(models.Model):
     what_helped = models.TextField("Qu'est-ce qui a facilité votre action cette année ?", blank=True)
     what_hindered = models.TextField("Qu'est-ce qui l'a freinée ?", blank=True)
     what_to_improve = models.TextField("Que faudrait-il améliorer ?", blank=True)
+    # The coordinator's review of the open answers: readers and editions only ever get the texts
+    # below, set when reviewing (the mediator's original texts above are never changed); an empty
+    # text is an answer withheld from readers.
+    answers_reviewed_at = models.DateTimeField("réponses relues le", null=True, blank=True, editable=False)
+    answers_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="réponses relues par",
+    )
+    what_helped_for_readers = models.TextField("Ce qui a facilité l'action (texte publié)", blank=True, editable=False)
+    what_hindered_for_readers = models.TextField("Ce qui l'a freinée (texte publié)", blank=True, editable=False)
+    what_to_improve_for_readers = models.TextField(
+        "Ce qu'il faudrait améliorer (texte publié)", blank=True, editable=False
+    )
     # Closed lists
     themes = models.ManyToManyField(
         "mediation.VocabularyItem",
