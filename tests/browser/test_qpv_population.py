@@ -2,10 +2,13 @@
 the department's page of the administration, and the posts register of 2024 shows it while the
 register of 2023 keeps the figure of the former geography, marked with its year."""
 
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
 from mediation.enums import Role
+from mediation.models import QpvPopulation
 from tests.browser.test_accessibility import logged_in_page
 from tests.conftest import enable_totp
 from tests.factories import department, make_user
@@ -35,3 +38,38 @@ def test_an_administrator_gives_the_2024_figure_and_the_registers_differ(new_pag
     nord = page.locator("#postes").get_by_role("row", name="Nord (59)")
     expect(nord).to_contain_text("426598 (2015)")
     expect(nord).not_to_contain_text("380002")
+
+
+def population_file(*rows):
+    content = "departement;annee;population\r\n" + "".join(f"{';'.join(row)}\r\n" for row in rows)
+    return {"name": "population-qpv.csv", "mimeType": "text/csv", "buffer": content.encode("utf-8")}
+
+
+def test_a_coordinator_imports_her_department_s_figure_after_the_dry_run(new_page, live_server, settings, tmp_path):
+    settings.IMPORT_TEMP_DIR = str(tmp_path)
+    this_year = datetime.date.today().year
+    coordinator = make_user(Role.COORDINATOR, departments=[department("59")])
+    enable_totp(coordinator)
+    page = logged_in_page(new_page, live_server, coordinator.email)
+
+    page.goto("/imports/")
+    page.get_by_role("link", name="Population des QPV").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importer : Population des QPV")
+    page.get_by_label("Fichier à importer").set_input_files(
+        population_file(["59", str(this_year), "380002"], ["80", str(this_year), "30000"])
+    )
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    errors = page.get_by_role("table", name="Erreurs du fichier")
+    expect(errors.get_by_role("row").nth(1)).to_contain_text("Ce département n'est pas dans votre périmètre.")
+    assert not QpvPopulation.objects.filter(year=this_year).exists()
+
+    page.get_by_role("link", name="Déposer le fichier corrigé").click()
+    page.get_by_label("Fichier à importer").set_input_files(population_file(["59", str(this_year), "380002"]))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    expect(page.get_by_role("heading", level=2, name="Fichier valide")).to_be_visible()
+    page.get_by_role("button", name="Importer la ligne").click()
+    expect(page.get_by_role("status")).to_contain_text("1 ligne créée")
+
+    page.goto("/postes/")
+    expect(page.get_by_role("row", name="Nord (59)")).to_contain_text("380002")
+    expect(page.get_by_role("row", name="Nord (59)")).not_to_contain_text("(2015)")
