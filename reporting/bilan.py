@@ -3,15 +3,19 @@ JSON all read the Bilan this module returns and compute nothing themselves."""
 
 import dataclasses
 import datetime
+import functools
+import hashlib
+import pathlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from mediation.models import Department
 
-from . import queries, secrecy
+from . import data_version, queries, secrecy
 from .activity import (
     ACTIVITY_VOCABULARIES,
     Activity,
@@ -73,7 +77,60 @@ def register_day(year):
     return min(datetime.date(year, 12, 31), timezone.localdate())
 
 
-def compute_bilan(scope):
+def compute_bilan(scope, *, cached=True):
+    """The bilan of `scope`, computed once per version of the data (reporting.data_version) and
+    shared by every output: dashboard, PDF, workbooks, JSON, single tables, editions. A write
+    that can change a figure changes the version, so a figure is never served stale."""
+    key = _cache_key(scope) if cached else None
+    if key is not None:
+        try:
+            found = cache.get(key)
+        except Exception:  # noqa: BLE001 — an unreadable entry (older code) is computed again
+            found = None
+        if isinstance(found, Bilan):
+            return found
+    bilan = _compute_in_one_transaction(scope)
+    if key is not None:
+        cache.set(key, bilan, BILAN_CACHE_SECONDS)
+    return bilan
+
+
+# Entries only bound the cache's size: the data version in the key is what keeps them right.
+BILAN_CACHE_SECONDS = 7 * 24 * 3600
+
+
+@functools.cache
+def _code_version():
+    """A fingerprint of the code that lays out a Bilan: entries of an older release are not read."""
+    digest = hashlib.sha256()
+    for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _cache_key(scope):
+    """The cache key of a scope's bilan at the current data version; None when the data as this
+    transaction sees them has no trustworthy version (its own writes not committed yet)."""
+    version = data_version.current()
+    if version is None:
+        return None
+    parts = (
+        _code_version(),
+        version,
+        scope.year,
+        scope.kind,
+        scope.code,
+        ",".join(str(pk) for pk in sorted(scope.department_ids)),
+        scope.post_type or "-",
+        "protected" if scope.protected else "full",
+        # The register is read today while the year is running.
+        register_day(scope.year).isoformat(),
+        register_day(scope.year - 1).isoformat(),
+    )
+    return "bilan:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _compute_in_one_transaction(scope):
     """The whole bilan in one transaction. On PostgreSQL the transaction gets enough sort and
     hash memory for the grouped passes over a year's rows to stay in memory."""
     with transaction.atomic():

@@ -3,7 +3,7 @@
     createdb -h 127.0.0.1 -U postgres mediation_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench \\
-        python manage.py benchmark_bilan --sheets 1000000 [--previous-sheets 1000000]
+        python manage.py benchmark_bilan --sheets 1000000 [--previous-sheets 1000000] [--past-years 5]
 
 Rows are generated inside the database (generate_series), so a million sheets take seconds
 rather than hours. They belong to a dedicated structure and are removed at the end unless
@@ -98,19 +98,26 @@ class Command(BaseCommand):
             default=0,
             help="fiches de l'année précédente en plus, que le bilan compare à l'année mesurée",
         )
+        parser.add_argument(
+            "--past-years",
+            type=int,
+            default=0,
+            help="années plus anciennes encore, de --sheets fiches chacune, que le bilan ne lit pas",
+        )
         parser.add_argument("--year", type=int, default=timezone_year() - 1)
         parser.add_argument("--runs", type=int, default=5)
         parser.add_argument("--keep", action="store_true", help="garder les données générées")
 
-    def handle(self, *args, sheets, previous_sheets, year, runs, keep, **options):
+    def handle(self, *args, sheets, previous_sheets, past_years, year, runs, keep, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Cette mesure vise PostgreSQL : définissez DATABASE_URL vers une base de travail.")
         self.clean()
         started = time.perf_counter()
-        self.fill(sheets, year, previous_sheets)
+        self.fill(sheets, year, previous_sheets, past_years)
         self.settle()
+        past = f", et {sheets} de chacune des {past_years} années d'avant" if past_years else ""
         self.stdout.write(
-            f"Données : {sheets} fiches de {year} et {previous_sheets} de {year - 1} générées "
+            f"Données : {sheets} fiches de {year} et {previous_sheets} de {year - 1}{past} générées "
             f"en {time.perf_counter() - started:.1f} s"
         )
         try:
@@ -122,7 +129,7 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ data
 
     @transaction.atomic
-    def fill(self, count, year, previous_count=0):
+    def fill(self, count, year, previous_count=0, past_years=0):
         commune = Commune.objects.filter(department__code="59").first()
         if commune is None:
             commune = Commune.objects.create(
@@ -165,6 +172,8 @@ class Command(BaseCommand):
             cursor.execute(INSERT_SHEETS, params)
             if previous_count:
                 cursor.execute(INSERT_SHEETS, params | {"sheets": previous_count, "year_start": f"{year - 1}-01-01"})
+            for back in range(2, 2 + past_years):
+                cursor.execute(INSERT_SHEETS, params | {"year_start": f"{year - back}-01-01"})
             for every in (1, 2):
                 cursor.execute(INSERT_REQUESTS, params | {"every": every})
 
@@ -208,7 +217,7 @@ class Command(BaseCommand):
         for _ in range(runs):
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                bilan = compute_bilan(scope)
+                bilan = compute_bilan(scope, cached=False)
                 timings.append(time.perf_counter() - started)
         self.stdout.write(
             f"Bilan régional {year} ({scope.label}) : {bilan.activity.volume.total.sheets} fiches, "
@@ -219,9 +228,16 @@ class Command(BaseCommand):
             f"  calcul : médiane {statistics.median(timings):.2f} s sur {runs} essais "
             f"(min {min(timings):.2f} s, max {max(timings):.2f} s), {len(queries)} requêtes SQL"
         )
+        compute_bilan(scope)  # computed and kept in the cache
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            compute_bilan(scope)
+            hit = time.perf_counter() - started
+        self.stdout.write(f"  lu dans le cache (données inchangées) : {hit * 1000:.0f} ms, {len(queries)} requêtes SQL")
         started = time.perf_counter()
         pdf = render_bilan_pdf(compute_bilan(scope))
-        self.stdout.write(f"  PDF (calcul compris) : {time.perf_counter() - started:.2f} s, {len(pdf) // 1024} Kio")
+        elapsed = time.perf_counter() - started
+        self.stdout.write(f"  PDF (bilan lu dans le cache) : {elapsed:.2f} s, {len(pdf) // 1024} Kio")
 
 
 def timezone_year():
