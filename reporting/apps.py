@@ -7,13 +7,17 @@ class ReportingConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
 
         from mediation.imports.services import register
 
+        from . import data_version
         from .imports import HISTORY
         from .models import AnnualBilan, BilanFigure, Campaign, Edition
 
         register(HISTORY)  # the historical annual bilans, one of the imports
+        # The triggers that version the data the bilan reads (its cache keys), after every migrate.
+        post_migrate.connect(data_version.on_post_migrate, sender=self)
 
         # Who changed a campaign or a bilan, and when (the workflow steps have their own BilanEvent log).
         untracked = ["version", "created_at", "updated_at"]
