@@ -2,8 +2,6 @@
 request, and the filters of the daily lists. Every rule a user can break is checked here,
 with a French message next to the field, before anything reaches the database."""
 
-import uuid
-
 from django import forms
 from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -13,6 +11,7 @@ from dsfr.forms import DsfrBaseForm
 
 from mediation import perms
 from mediation.enums import Role, Vocabulary
+from mediation.idempotency import SubmissionKeyFormMixin
 from mediation.models import Post, PostHolding, Qpv, User, VocabularyItem
 from mediation.versioning import VersionedModelFormMixin
 
@@ -104,11 +103,10 @@ class MediatorChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.email
 
 
-class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
+class SheetForm(VersionedModelFormMixin, SubmissionKeyFormMixin, DsfrBaseForm, forms.ModelForm):
     """The sheet itself. On a new sheet the person's situation is proposed from her record;
-    what is saved is a snapshot that later edits of the record leave untouched."""
-
-    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    what is saved is a snapshot that later edits of the record leave untouched. A new sheet
+    carries the core's double-submit key (mediation.idempotency)."""
 
     class Meta:
         model = Sheet
@@ -155,8 +153,6 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
         is_new = sheet.pk is None
         if is_new:
             sheet.beneficiary = beneficiary
-        else:
-            del self.fields["submission_key"]
         structure_id = beneficiary.structure_id
         today = timezone.localdate()
 
@@ -227,7 +223,6 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
     def _propose_from_beneficiary(self, today):
         beneficiary = self.beneficiary
         self.initial.setdefault("opened_on", today)
-        self.initial.setdefault("submission_key", str(uuid.uuid4()))
         self.initial.setdefault("resources", beneficiary.resources_id)
         self.initial.setdefault("lives_in_qpv", beneficiary.lives_in_qpv)
         self.initial.setdefault("qpv", beneficiary.qpv_id)
@@ -271,12 +266,6 @@ class SheetForm(VersionedModelFormMixin, DsfrBaseForm, forms.ModelForm):
         if age is not None and age > MAX_AGE:
             raise forms.ValidationError("Cette date est trop ancienne au regard de l'âge de la personne.")
         return day
-
-    def clean_submission_key(self):
-        try:
-            return uuid.UUID(self.cleaned_data["submission_key"])
-        except (TypeError, ValueError):
-            return uuid.uuid4()
 
     def clean(self):
         data = super().clean()
@@ -596,9 +585,10 @@ SheetRequestFormSet = request_formset_class(extra=0)
 # ---------------------------------------------------------------- on the sheet page
 
 
-class ContactForm(DsfrBaseForm, forms.ModelForm):
+class ContactForm(SubmissionKeyFormMixin, DsfrBaseForm, forms.ModelForm):
+    """A contact added on the sheet's page, under the core's double-submit key."""
+
     prefix = "contact"
-    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Contact
@@ -616,14 +606,6 @@ class ContactForm(DsfrBaseForm, forms.ModelForm):
         self.fields["mode"].empty_label = "Non renseigné"
         self.fields["minutes"].validators.append(_max_minutes)
         self.fields["minutes"].widget.attrs.update({"min": 0, "max": MAX_CONTACT_MINUTES})
-        self.initial.setdefault("submission_key", str(uuid.uuid4()))
-
-    def clean_submission_key(self):
-        """The key drawn with the form; a missing or altered one only loses the double-submit guard."""
-        try:
-            return uuid.UUID(self.cleaned_data["submission_key"])
-        except (TypeError, ValueError):
-            return None
 
     def clean_date(self):
         day = reject_future(self.cleaned_data["date"])

@@ -2,9 +2,12 @@
 requests and its first contact, or not at all."""
 
 import datetime
+import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
+
+from mediation.idempotency import save_once
 
 from .enums import RequestStatus
 from .models import Contact, Sheet, SheetRequest
@@ -12,12 +15,12 @@ from .sheet_forms import BaseRequestFormSet, ContactForm, SheetForm
 
 
 @transaction.atomic
-def create_sheet(*, form: SheetForm, requests: BaseRequestFormSet) -> Sheet:
-    """Save a new sheet (with the person's situation as typed, her sex and her age on the day),
-    its requests and the contact that opened it."""
+def create_sheet(*, form: SheetForm, requests: BaseRequestFormSet, key: uuid.UUID | None) -> Sheet:
+    """Save a new sheet under the form's double-submit `key` (with the person's situation as
+    typed, her sex and her age on the day), its requests and the contact that opened it."""
     sheet = form.save(commit=False)
     beneficiary = sheet.beneficiary
-    sheet.submission_key = form.cleaned_data["submission_key"]
+    sheet.pk, sheet.submission_key = None, key
     sheet.sex_id = beneficiary.sex_id
     sheet.age = beneficiary.age_on(sheet.opened_on)
     sheet.save()
@@ -61,18 +64,11 @@ def close_request(sheet_request: SheetRequest, *, resolved: bool, on: datetime.d
 
 def add_contact(form: ContactForm) -> bool:
     """Save the contact under the form's key; False, saving nothing, if this same form was saved
-    already, also by a simultaneous submit (the unique key refuses the second insert)."""
-    key = form.cleaned_data["submission_key"]
-    saved = Contact.objects.filter(sheet=form.sheet, submission_key=key)
-    if key and saved.exists():
-        return False
-    form.instance.submission_key = key
-    try:
-        with transaction.atomic():
-            form.save()
-    except IntegrityError:
-        if key and saved.exists():
-            return False
-        form.instance.pk, form.instance.submission_key = None, None  # a key of another sheet's form
-        form.save()
-    return True
+    already, also by a simultaneous submit (the core's guard, mediation.idempotency)."""
+
+    def create(key):
+        form.instance.pk, form.instance.submission_key = None, key
+        return form.save()
+
+    _, created = save_once(Contact.objects.filter(sheet=form.sheet), form.submission_key, create)
+    return created

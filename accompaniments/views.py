@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from mediation.access import for_roles
 from mediation.breadcrumbs import breadcrumb as dsfr_breadcrumb
 from mediation.enums import Role
+from mediation.idempotency import save_once
 from mediation.middleware import restore_preserved_post
 from mediation.perms import role_of
 from mediation.versioning import StaleEdit
@@ -330,23 +331,22 @@ def sheet_create(request):
         return _render_sheet_form(request, form=form, formset=formset, beneficiary=beneficiary)
 
     if _validate(form, formset):
-        key = form.cleaned_data["submission_key"]
-        existing = _sheets_for(request.user).filter(submission_key=key).first()
-        if existing is None:
-            try:
-                sheet = sheets.create_sheet(form=form, requests=formset)
-            except IntegrityError:
-                existing = _sheets_for(request.user).filter(submission_key=key).first()
-                if existing is None:
-                    logger.exception("Sheet creation failed")
-                    form.add_error(None, "La fiche n'a pas pu être enregistrée : vérifiez la saisie puis réessayez.")
-            else:
-                count = len([f for f in formset.forms if f.instance.pk])
-                messages.success(request, f"Fiche enregistrée avec {count} demande{'s' if count > 1 else ''}.")
+        try:
+            sheet, created = save_once(
+                _sheets_for(request.user),
+                form.submission_key,
+                lambda key: sheets.create_sheet(form=form, requests=formset, key=key),
+            )
+        except IntegrityError:
+            logger.exception("Sheet creation failed")
+            form.add_error(None, "La fiche n'a pas pu être enregistrée : vérifiez la saisie puis réessayez.")
+        else:
+            if not created:
+                messages.info(request, "Cette fiche était déjà enregistrée (envoi en double) : la voici.")
                 return redirect("accompaniments:sheet_detail", pk=sheet.pk)
-        if existing is not None:
-            messages.info(request, "Cette fiche était déjà enregistrée (envoi en double) : la voici.")
-            return redirect("accompaniments:sheet_detail", pk=existing.pk)
+            count = sheet.requests.count()
+            messages.success(request, f"Fiche enregistrée avec {count} demande{'s' if count > 1 else ''}.")
+            return redirect("accompaniments:sheet_detail", pk=sheet.pk)
     return _render_sheet_form(request, form=form, formset=formset, beneficiary=beneficiary)
 
 

@@ -242,3 +242,38 @@ def test_person_and_sheet_pages_have_no_name_in_their_title(client, team):
         title = content[content.index("<title>") + len("<title>") : content.index("</title>")]
         assert title.startswith(expected), url
         assert "VASSEUR" not in title.upper() and "INÈS" not in title.upper(), url
+
+
+# ---------------------------------------------------------------- the core's double-submit guard
+
+
+def test_an_altered_sheet_key_is_said_above_the_form_and_saves_nothing(client, team):
+    data = sheet_data(team, requests=[request_row()])
+    data["submission_key"] = "pas-une-clé"
+    response = client.post(create_url(team.person), data)
+    assert response.status_code == 200
+    assert "Ce formulaire n&#x27;a pas pu être reconnu" in response.content.decode()
+    assert not Sheet.objects.exists()
+    fresh = response.context["form"]["submission_key"].value()
+    assert client.post(create_url(team.person), {**data, "submission_key": fresh}).status_code == 302
+    assert Sheet.objects.count() == 1
+
+
+def test_a_contact_sent_twice_is_saved_once_and_an_altered_key_is_said(client, team):
+    sheet = SheetFactory(beneficiary=team.person, mediator=team.mediator, post=team.post)
+    url = reverse("accompaniments:contact_add", args=[sheet.pk])
+    form = client.get(reverse("accompaniments:sheet_detail", args=[sheet.pk])).context["contact_form"]
+    data = {
+        "contact-date": sheet.opened_on.isoformat(),
+        "contact-mode": "",
+        "contact-minutes": "20",
+        "contact-note": "",
+        "contact-submission_key": str(form["submission_key"].value()),
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert "Ce contact était déjà enregistré" in again.content.decode()
+    assert sheet.contacts.count() == 1
+    altered = client.post(url, {**data, "contact-submission_key": "x"})
+    assert "Ce formulaire n&#x27;a pas pu être reconnu" in altered.content.decode()
+    assert sheet.contacts.count() == 1

@@ -136,17 +136,17 @@ def test_a_double_submission_creates_one_sheet(client, team):
 def test_two_simultaneous_submissions_create_one_sheet(client, team, monkeypatch):
     """The second request passed the look-up before the first one committed: the unique key
     refuses its insert, and it is sent to the sheet the first one saved."""
-    from accompaniments import views
+    from mediation import idempotency
 
     key = uuid.uuid4()
     first = SheetFactory(beneficiary=team.person, post=team.post, submission_key=key)
-    real_lookup, calls = views._sheets_for, []
+    real_lookup, calls = idempotency.saved_under, []
 
-    def lookup_missing_the_first_time(user):
-        calls.append(user)
-        return Sheet.objects.none() if len(calls) == 1 else real_lookup(user)
+    def lookup_missing_the_first_time(queryset, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real_lookup(queryset, key)
 
-    monkeypatch.setattr(views, "_sheets_for", lookup_missing_the_first_time)
+    monkeypatch.setattr(idempotency, "saved_under", lookup_missing_the_first_time)
     response = client.post(create_url(team.person), sheet_data(team, requests=[request_row()], submission_key=key))
     assert response.status_code == 302
     assert response.url == reverse("accompaniments:sheet_detail", args=[first.pk])
