@@ -134,57 +134,64 @@ def _search_cache_key(token):
     return f"{SEARCH_CACHE_PREFIX}{token}"
 
 
-def _remember_search(request, text):
-    """Keep the searched name on the server for a few minutes, for this account only; the
-    results page is keyed by a random token, so that no name reaches a URL or the history."""
+def _remember_search(request, matches):
+    """Keep what a search found (the people's numbers and their count, never the searched name)
+    on the server for a few minutes, for this account only, under a random token: the results
+    page is keyed by it, so that no name reaches a URL, the history or the cache table."""
     token = secrets.token_urlsafe(SEARCH_TOKEN_BYTES)
-    cache.set(_search_cache_key(token), {"user": request.user.pk, "q": text}, SEARCH_TTL_SECONDS)
+    found = {"user": request.user.pk, "ids": list(matches.values_list("pk", flat=True)[:SEARCH_LIMIT])}
+    found["count"] = len(found["ids"]) if len(found["ids"]) < SEARCH_LIMIT else matches.count()
+    cache.set(_search_cache_key(token), found, SEARCH_TTL_SECONDS)
     return token
 
 
 def _recalled_search(request, token):
-    """The name searched under `token`: None once expired; a token of another account is a 404."""
+    """What the search of `token` found: None once expired; a token of another account is a 404."""
     if len(token) > SEARCH_TOKEN_MAX_LENGTH:
         raise Http404
-    stored = cache.get(_search_cache_key(token))
-    if stored is None:
+    found = cache.get(_search_cache_key(token))
+    if found is None:
         return None
-    if stored.get("user") != request.user.pk:
+    if found.get("user") != request.user.pk:
         raise Http404
-    return stored["q"]
+    return found
+
+
+def _listed(request):
+    return people(request).select_related("commune", "referent").with_activity()
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_list(request):
     """The people of the structure. A search is sent by POST (a name stays out of the URL), then
     redirected to its results page (Post/Redirect/Get: Back and reload work without re-sending)."""
-    is_mediator = perms.has_role(request.user, Role.MEDIATOR)
     search_form = BeneficiarySearchForm(request.POST or None)
     if request.method == "POST" and search_form.is_valid():
-        token = _remember_search(request, search_form.cleaned_data["q"])
-        return redirect("accompaniments:beneficiary_search", token=token)
-    return _render_list(request, search_form, is_mediator=is_mediator)
+        matches = people(request).search(search_form.cleaned_data["q"]).order_by("name_key", "pk")
+        return redirect("accompaniments:beneficiary_search", token=_remember_search(request, matches))
+    return _render_list(request, search_form)
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)
 def beneficiary_search(request, token):
-    """The results of a search made a moment ago by this account, found by its token."""
-    text = _recalled_search(request, token)
-    if text is None:
+    """The results of a search made a moment ago by this account, found by its token. The people
+    are read again through the user's scope (one who left it since is no longer shown)."""
+    found = _recalled_search(request, token)
+    if found is None:
         messages.info(request, SEARCH_EXPIRED)
         return redirect("accompaniments:beneficiary_list")
-    search_form = BeneficiarySearchForm(initial={"q": text})
-    return _render_list(request, search_form, is_mediator=perms.has_role(request.user, Role.MEDIATOR), text=text)
+    results = list(_listed(request).filter(pk__in=found["ids"]).order_by("name_key", "pk"))
+    return _render_list(request, BeneficiarySearchForm(), found=(results, found["count"]))
 
 
-def _render_list(request, search_form, *, is_mediator, text=None):
+def _render_list(request, search_form, *, found=None):
+    is_mediator = perms.has_role(request.user, Role.MEDIATOR)
     mine = is_mediator and request.GET.get("suivi") != "structure"
-    listed = people(request).select_related("commune", "referent").with_activity()
+    listed = _listed(request)
     context = {"search_form": search_form, "is_mediator": is_mediator, "mine": mine}
-    if text is not None:
-        matches = listed.search(text).order_by("name_key", "pk")
-        count = matches.count()
-        context.update(searched=True, results=list(matches[:SEARCH_LIMIT]), count=count, limit=SEARCH_LIMIT)
+    if found is not None:
+        results, count = found
+        context.update(searched=True, results=results, count=count, limit=SEARCH_LIMIT)
         page_kind = "beneficiary_search"
     else:
         # Sort the whole list on the latest activity alone, then count sheets and open

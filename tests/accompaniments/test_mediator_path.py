@@ -2,7 +2,10 @@
 least one request, a request's domain that follows from its type, the structure manager's list of
 mediators, a new sheet proposed from the last one, and page titles without a name."""
 
+import base64
+
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accompaniments.enums import RequestDomain
@@ -52,13 +55,17 @@ def test_a_search_redirects_to_a_results_page_without_the_name_in_its_url(client
     assert listed(client.get(response.url)) == listed(results)
 
 
-def test_the_results_page_keeps_the_searched_text_in_the_field_only(client, team):
+def test_the_searched_name_is_kept_nowhere_on_the_server_nor_in_the_title(client, team):
     team.new_person(last_name="Martin", first_name="Julie")
     url = client.post(LIST_URL, {"q": "martin"}).url
     content = client.get(url).content.decode()
-    assert 'value="martin"' in content
+    assert "1 personne trouvée" in content
     title = content[content.index("<title>") : content.index("</title>")]
     assert "MARTIN" not in title.upper()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM cache_table")
+        stored = [base64.b64decode(value) for (value,) in cursor.fetchall()]
+    assert stored and not any(b"martin" in value.lower() for value in stored)
 
 
 def test_a_search_of_another_account_is_a_404(client, team):
