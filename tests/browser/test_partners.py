@@ -21,7 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 @pytest.fixture
 def lille_mediator():
-    lille = Commune.objects.create(insee_code="59350", name="Lille", department=department("59"))
+    # The migrations load Hauts-de-France's communes: the real one is there.
+    lille, _ = Commune.objects.get_or_create(
+        insee_code="59350", defaults={"name": "Lille", "department": department("59")}
+    )
     structure = StructureFactory(name="Centre social Lille Sud", commune=lille)
     post = PostFactory(code="HDF-59-01", structure=structure)
     post.communes.set([lille])

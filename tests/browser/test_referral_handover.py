@@ -22,7 +22,10 @@ SHOTS = "/tmp/h14_referral_handover_{}.png"  # noqa: S108  (looked at by hand, n
 
 
 def team(insee_code, name, code):
-    commune = Commune.objects.create(insee_code=insee_code, name=name, department=department("59"))
+    # The migrations load Hauts-de-France's communes: the real one is there.
+    commune, _ = Commune.objects.get_or_create(
+        insee_code=insee_code, defaults={"name": name, "department": department("59")}
+    )
     structure = StructureFactory(name=f"Centre social {name}", commune=commune)
     post = PostFactory(code=code, structure=structure)
     post.communes.set([commune])
