@@ -622,3 +622,95 @@ class Edition(models.Model):
     @property
     def has_public(self):
         return bool(self.public_json_sha256)
+
+
+# ---------------------------------------------------------------- read-only API tokens
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def by_secret(self, secret):
+        """The token whose secret this is, or None: looked up by its SHA-256, then the digests
+        compared in constant time."""
+        import hashlib
+        import hmac
+
+        digest = hashlib.sha256(secret.encode("utf-8")).hexdigest()
+        token = self.filter(token_hash=digest).first()
+        if token is None or not hmac.compare_digest(token.token_hash, digest):
+            return None
+        return token
+
+
+class ApiToken(models.Model):
+    """A read-only access to the bilan JSON of one scope, for a data team reading it without a
+    browser (reporting/api.py). Its secret is shown once, when an administrator creates it; only
+    its SHA-256 is kept. It expires (at most a year after its creation) and can be revoked."""
+
+    MAX_DAYS = 366
+
+    name = models.CharField("nom", max_length=200, help_text="Qui l'utilise et pourquoi (ex. : service des études).")
+    scope_kind = models.CharField("niveau du territoire", max_length=20, editable=False)
+    scope_code = models.CharField("code du territoire", max_length=40, editable=False)
+    scope_label = models.CharField("territoire", max_length=200, editable=False)
+    token_hash = models.CharField("empreinte SHA-256 du jeton", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("début du jeton", max_length=8, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="créé par", editable=False
+    )
+    created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+    expires_on = models.DateField(
+        "expire le", help_text="Au plus un an après la création. Le jeton ne vaut plus ce jour-là."
+    )
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="révoqué par",
+        editable=False,
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton d'accès à l'API"
+        verbose_name_plural = "jetons d'accès à l'API"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} — {self.scope_label} ({self.prefix}…)"
+
+    @property
+    def scope_key(self):
+        return f"{self.scope_kind}:{self.scope_code}"
+
+    def refusal(self, today=None):
+        """Why the token may not be used today (French), or ""."""
+        today = today or timezone.localdate()
+        if self.revoked_at is not None:
+            return "Ce jeton a été révoqué : demandez-en un nouveau à un administrateur."
+        if today >= self.expires_on:
+            return f"Ce jeton a expiré le {self.expires_on:%d/%m/%Y} : demandez-en un nouveau à un administrateur."
+        return ""
+
+
+class ApiTokenUse(models.Model):
+    """One request made with a token: when, what was asked, the answer's status, and a keyed hash
+    of the client address (never the address itself)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="uses", verbose_name="jeton")
+    at = models.DateTimeField("le", default=timezone.now, db_index=True)
+    path = models.CharField("adresse demandée", max_length=500)
+    status = models.PositiveSmallIntegerField("réponse (code HTTP)")
+    client = models.CharField("client (empreinte de l'adresse)", max_length=32)
+
+    class Meta:
+        verbose_name = "utilisation d'un jeton d'API"
+        verbose_name_plural = "utilisations des jetons d'API"
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["token", "at"], name="apitokenuse_token_at")]
+
+    def __str__(self):
+        return f"{self.token} — {self.at:%d/%m/%Y %H:%M}"

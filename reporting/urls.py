@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import edition_views, monthly_views, views
+from . import api, edition_views, monthly_views, views
 
 app_name = "reporting"
 
 urlpatterns = [
+    # The bilan JSON for machines, with a read-only bearer token (docs/api.md).
+    path("api/v1/bilan.json", api.bilan_json, name="api_bilan_json"),
     path("", views.dashboard, name="dashboard"),
     path("mois-par-mois/", monthly_views.monthly, name="monthly_activity"),
     path("bilan.json", views.bilan_json, name="bilan_json"),

@@ -29,6 +29,8 @@ EXPECTED_PUBLIC = {
     # The public edition of the bilan (open data): aggregates of a region, small counts masked.
     "reporting:public_file",
     "reporting:public_edition_file",
+    # The bilan JSON for machines: no account, a bearer token checked by the view (reporting/api.py).
+    "reporting:api_bilan_json",
 }
 
 
