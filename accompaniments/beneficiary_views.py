@@ -3,13 +3,11 @@ transfer. Every person is fetched through `Beneficiary.objects.for_user()`: some
 user's structure is a 404 by construction. Merge, audit trail and transfer are for structure
 managers only (403 for the mediators of the structure)."""
 
-import secrets
 import uuid
 from dataclasses import dataclass
 
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -25,6 +23,7 @@ from mediation.enums import Role
 from mediation.middleware import restore_preserved_post
 from mediation.versioning import StaleEdit
 
+from . import search_tokens
 from .audit import log_access, log_page
 from .beneficiaries import (
     MARKED_DISTINCT_FROM,
@@ -51,12 +50,6 @@ from .models import Beneficiary, Contact, Sheet, SheetRequest
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
 LOG_PAGE_SIZE = 50
-# A search's name is kept on the server (database cache) this long, under a random token.
-SEARCH_TTL_SECONDS = 15 * 60
-SEARCH_TOKEN_BYTES = 16
-SEARCH_TOKEN_MAX_LENGTH = 64
-SEARCH_CACHE_PREFIX = "accompaniments:person-search:"
-SEARCH_EXPIRED = "Cette recherche a expiré (elle est gardée 15 minutes) : relancez-la ci-dessous."
 ALREADY_CREATED = "Cette fiche était déjà enregistrée : elle n'a pas été créée une seconde fois."
 NOT_CREATED = "La fiche n'a pas pu être enregistrée : vérifiez la saisie puis réessayez."
 SESSION_RESTORED = "Votre session avait expiré : votre saisie a été conservée, vérifiez-la puis enregistrez."
@@ -130,33 +123,6 @@ def shown(instance, name):
 # ---------------------------------------------------------------- list and search
 
 
-def _search_cache_key(token):
-    return f"{SEARCH_CACHE_PREFIX}{token}"
-
-
-def _remember_search(request, matches):
-    """Keep what a search found (the people's numbers and their count, never the searched name)
-    on the server for a few minutes, for this account only, under a random token: the results
-    page is keyed by it, so that no name reaches a URL, the history or the cache table."""
-    token = secrets.token_urlsafe(SEARCH_TOKEN_BYTES)
-    found = {"user": request.user.pk, "ids": list(matches.values_list("pk", flat=True)[:SEARCH_LIMIT])}
-    found["count"] = len(found["ids"]) if len(found["ids"]) < SEARCH_LIMIT else matches.count()
-    cache.set(_search_cache_key(token), found, SEARCH_TTL_SECONDS)
-    return token
-
-
-def _recalled_search(request, token):
-    """What the search of `token` found: None once expired; a token of another account is a 404."""
-    if len(token) > SEARCH_TOKEN_MAX_LENGTH:
-        raise Http404
-    found = cache.get(_search_cache_key(token))
-    if found is None:
-        return None
-    if found.get("user") != request.user.pk:
-        raise Http404
-    return found
-
-
 def _listed(request):
     return people(request).select_related("commune", "referent").with_activity()
 
@@ -168,7 +134,8 @@ def beneficiary_list(request):
     search_form = BeneficiarySearchForm(request.POST or None)
     if request.method == "POST" and search_form.is_valid():
         matches = people(request).search(search_form.cleaned_data["q"]).order_by("name_key", "pk")
-        return redirect("accompaniments:beneficiary_search", token=_remember_search(request, matches))
+        token = search_tokens.remember(request.user, matches, limit=SEARCH_LIMIT)
+        return redirect("accompaniments:beneficiary_search", token=token)
     return _render_list(request, search_form)
 
 
@@ -176,9 +143,9 @@ def beneficiary_list(request):
 def beneficiary_search(request, token):
     """The results of a search made a moment ago by this account, found by its token. The people
     are read again through the user's scope (one who left it since is no longer shown)."""
-    found = _recalled_search(request, token)
+    found = search_tokens.recall(request.user, token)
     if found is None:
-        messages.info(request, SEARCH_EXPIRED)
+        messages.info(request, search_tokens.EXPIRED)
         return redirect("accompaniments:beneficiary_list")
     results = list(_listed(request).filter(pk__in=found["ids"]).order_by("name_key", "pk"))
     return _render_list(request, BeneficiarySearchForm(), found=(results, found["count"]))

@@ -24,7 +24,7 @@ from mediation.middleware import restore_preserved_post
 from mediation.perms import role_of
 from mediation.versioning import StaleEdit
 
-from . import sheets
+from . import search_tokens, sheets
 from .audit import log_access, log_page
 from .enums import RequestStatus
 from .models import Beneficiary, Contact, Sheet, SheetRequest
@@ -44,6 +44,10 @@ from .sheet_forms import (
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+# The name search of « Mes accompagnements »: its token in the query string, and how many people
+# it keeps (a name matches a few people; the caseload is then filtered on them).
+PERSON_SEARCH_PARAM = "recherche"
+CASELOAD_SEARCH_LIMIT = 1000
 MAX_PK_DIGITS = 18
 RESTORED_MESSAGE = "Votre session avait expiré : votre saisie a été conservée, vérifiez-la puis enregistrez."
 TOTAL_FORMS_KEY = f"{REQUESTS_PREFIX}-TOTAL_FORMS"
@@ -148,9 +152,17 @@ def home(request):
     follow-up first. Filters travel in the query string; a name only in a POST body."""
     user, today = request.user, timezone.localdate()
     is_mediator = role_of(user) == Role.MEDIATOR
-    filter_form = CaseloadFilterForm(request.GET or None)
-    chosen = filter_form.valid_filters() if request.GET else {}
-    name_form = NameSearchForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        return _search_caseload(request)
+    filters = request.GET.copy()
+    token = filters.pop(PERSON_SEARCH_PARAM, [None])[0]
+    found = search_tokens.recall(user, token) if token else None
+    if token and found is None:
+        messages.info(request, search_tokens.EXPIRED)
+        return redirect(_home_url(filters))
+    filter_form = CaseloadFilterForm(filters or None)
+    chosen = filter_form.valid_filters() if filters else {}
+    name_form = NameSearchForm()
 
     caseload = Sheet.objects.for_user(user).in_caseload_of(user).with_next_follow_up()
     # Request filters as non-correlated IN subqueries: a correlated EXISTS lets SQLite walk the
@@ -166,10 +178,8 @@ def home(request):
         caseload = caseload.filter(opened_on__gte=chosen["du"])
     if chosen.get("au"):
         caseload = caseload.filter(opened_on__lte=chosen["au"])
-    searched_name = ""
-    if request.method == "POST" and name_form.is_valid() and name_form.cleaned_data["nom"].strip():
-        searched_name = name_form.cleaned_data["nom"].strip()
-        caseload = caseload.filter(beneficiary__in=Beneficiary.objects.search(searched_name).values("pk"))
+    if found is not None:
+        caseload = caseload.filter(beneficiary__in=found["ids"])
 
     # Sort the ids alone, then fetch the rows of the page: joining people and posts to every
     # sheet of the caseload before sorting costs more than the sort itself.
@@ -200,14 +210,36 @@ def home(request):
             "page": page,
             "filter_form": filter_form,
             "name_form": name_form,
-            "searched_name": searched_name,
-            "filtered": bool(chosen or searched_name),
+            "searched": found is not None,
+            "without_search": _home_url(filters),
+            "filtered": bool(chosen or found is not None),
+            "chosen_filters": bool(chosen),
             "due_count": due_count,
             "holdings": holdings,
             "is_mediator": is_mediator,
             "today": today,
         },
     )
+
+
+def _home_url(params):
+    params = params.copy()
+    params.pop("page", None)
+    query = params.urlencode()
+    return reverse("accompaniments:home") + (f"?{query}" if query else "")
+
+
+def _search_caseload(request):
+    """The name typed above the caseload, sent by POST: the people it finds in the user's scope
+    are kept under a token, and the caseload is shown again by a GET filtered on them (the
+    filters of the query string stay). An empty name shows the caseload without search."""
+    filters = request.GET.copy()
+    filters.pop(PERSON_SEARCH_PARAM, None)
+    name_form = NameSearchForm(request.POST)
+    if name_form.is_valid() and (name := name_form.cleaned_data["nom"].strip()):
+        matches = Beneficiary.objects.for_user(request.user).search(name).order_by("pk")
+        filters[PERSON_SEARCH_PARAM] = search_tokens.remember(request.user, matches, limit=CASELOAD_SEARCH_LIMIT)
+    return redirect(_home_url(filters))
 
 
 @for_roles(Role.MEDIATOR, Role.STRUCTURE_MANAGER)

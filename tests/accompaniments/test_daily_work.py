@@ -108,14 +108,29 @@ def test_a_wrong_filter_leaves_the_others_applied(client, caseload):
 
 
 def test_search_by_name_is_posted_never_in_the_url(client, caseload):
-    response = client.post(f"{HOME}?statut={RequestStatus.IN_PROGRESS}", {"nom": "réTard"})
+    response = client.post(f"{HOME}?statut={RequestStatus.IN_PROGRESS}", {"nom": "réTard"}, follow=True)
     assert response.status_code == 200
     assert names(response) == ["Retard"]
-    assert "Retard" not in response.wsgi_request.get_full_path()
+    assert "retard" not in response.wsgi_request.get_full_path().lower()
+    assert f"statut={RequestStatus.IN_PROGRESS}" in response.wsgi_request.get_full_path()
     content = response.content.decode()
     assert 'method="get"' in content and 'name="nom"' in content
-    assert names(client.post(HOME, {"nom": "close"})) == ["Close"]
-    assert names(client.post(f"{HOME}?statut=resolved", {"nom": "retard"})) == []
+    assert names(client.post(HOME, {"nom": "close"}, follow=True)) == ["Close"]
+    assert names(client.post(f"{HOME}?statut=resolved", {"nom": "retard"}, follow=True)) == []
+
+
+def test_back_after_a_name_search_asks_a_get_again(client, caseload):
+    response = client.post(HOME, {"nom": "retard"})
+    assert response.status_code == 302
+    assert "retard" not in response.url.lower()
+    assert names(client.get(response.url)) == ["Retard"]  # what Back or reload asks
+
+
+def test_an_expired_name_search_shows_the_caseload_with_a_message(client, caseload):
+    response = client.get(HOME, {"recherche": "expiree", "statut": "resolved"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{HOME}?statut=resolved"
+    assert "Cette recherche a expiré" in response.content.decode()
+    assert names(response) == ["Close"]
 
 
 def test_a_manager_sees_the_whole_structure(client, team, caseload):

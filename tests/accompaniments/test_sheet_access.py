@@ -103,7 +103,7 @@ def test_anonymous_visitors_are_sent_to_login(client, target):
 def test_lists_of_another_structure_never_show_the_sheet(client, target, kind):
     client.force_login(outsider(kind))
     home = client.get(reverse("accompaniments:home"))
-    searched = client.post(reverse("accompaniments:home"), {"nom": "Zanzibar"})
+    searched = client.post(reverse("accompaniments:home"), {"nom": "Zanzibar"}, follow=True)
     follow_ups = client.get(reverse("accompaniments:follow_ups"))
     for response in (home, searched, follow_ups):
         assert response.status_code == 200

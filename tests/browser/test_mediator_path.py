@@ -183,3 +183,26 @@ def test_a_sheet_without_request_is_refused_and_the_manager_sees_the_structure_m
     expect(page.locator("[name='requests-0-kind']")).to_be_focused()
     page.screenshot(path=shot(tmp_path, "h5-no-request-refused.png"), full_page=True)
     assert not Sheet.objects.filter(beneficiary=elder).exists()
+
+
+def test_back_after_a_name_search_of_the_caseload_shows_it_again(new_page, homonyms, tmp_path):
+    mediator, elder, younger = homonyms
+    page = new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in(page, mediator)
+
+    page.goto("/accompagnements/")
+    page.get_by_placeholder("Nom ou prénom").fill("martin")
+    page.get_by_placeholder("Nom ou prénom").press("Enter")
+    status = page.get_by_role("status").filter(has_text="des personnes recherchées par leur nom")
+    expect(status).to_contain_text("1 fiche")
+    searched_url = page.url
+    assert "martin" not in searched_url.lower()
+    page.screenshot(path=shot(tmp_path, "h5-caseload-search.png"), full_page=True)
+
+    page.get_by_role("link", name="MARTIN Julie").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Fiche du")
+    page.go_back()
+    expect(status).to_contain_text("1 fiche")
+    assert page.url == searched_url and dialogs == []
