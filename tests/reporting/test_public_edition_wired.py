@@ -17,9 +17,11 @@ from pypdf import PdfReader
 from mediation import demo_data
 from mediation.models import Department
 from reporting import editions, opendata, public_edition, secrecy
+from reporting.activity import Activity
 from reporting.bilan import compute_bilan
 from reporting.models import Edition
 from reporting.scope import resolve_scope
+from reporting.tables import CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable
 from tests.factories import UserFactory
 from tests.reporting.test_public_edition import determined
 
@@ -219,3 +221,52 @@ def test_only_the_whole_region_has_a_public_edition(demo):
     by_type = editions.publish(region("qpv"), by=by, version=1)
     territory = editions.publish(region(key="territoire:picardie"), by=by, version=1)
     assert not by_type.has_public and not territory.has_public
+
+
+# ---------------------------------------------------------------- the tables tied together
+
+SEX = [[0, 0, 0], [40, 20, 0], [12, 40, 3]]
+QPV = [[0, 0], [46, 14], [1, 54]]  # the same people: each row adds up to the sex table's row
+
+
+def _table(key, counts, cls=CountTable):
+    rows = tuple(Row.of_counts(f"département {i}", c) for i, c in enumerate(counts))
+    total = Row.of_counts("Total", [sum(c[j] for c in counts) for j in range(len(counts[0]))])
+    extra = {"resolved": Row.of_counts("résolues", [0] * len(counts[0]))} if cls is RequestTable else {}
+    columns = tuple(f"colonne {j}" for j in range(len(counts[0])))
+    return cls(key=key, title=key, columns=columns, rows=rows, total=total, **extra)
+
+
+def three_departments():
+    sheets = [sum(row) for row in SEX]
+    volume = VolumeTable(
+        key="volume",
+        title="",
+        rows=tuple(VolumeRow(f"département {i}", n, 3, None) for i, n in enumerate(sheets)),
+        total=VolumeRow("Total", sum(sheets), 9, 100),
+    )
+    no_requests = [[0] for _ in SEX]
+    return Activity(
+        volume=volume,
+        sex=_table("sex", SEX),
+        age=MeanTable(key="age", title="", unit="ans", rows=(), total=MeanRow("Total", None, 0)),
+        qpv=_table("qpv", QPV),
+        resources=_table("resources", SEX),
+        came_via=_table("came_via", SEX),
+        rights_requests=_table("rights_requests", no_requests, RequestTable),
+        care_requests=_table("care_requests", no_requests, RequestTable),
+    )
+
+
+def test_a_row_total_masked_in_one_table_is_not_given_by_another():
+    """A department's sheets are the total of its row in each table of the person's situation:
+    the engine masks them together, so that the QPV table hides nothing the sex table gives."""
+    values, sums = public_edition.joint_system(three_departments(), ())
+    ties = [s for s in sums if len(s[1]) == 1 and s[1][0][0] == "volume"]
+    assert ties
+    masked = secrecy.suppress(values, sums, MINIMUM)
+    assert ("qpv", ("row", 2), 0) in masked  # one person
+    assert secrecy.recoverable(masked, sums) == set()
+    # Each table masked on its own would leave the QPV row totals to be read in the sex table.
+    alone = secrecy.suppress(values, [s for s in sums if s not in ties], MINIMUM)
+    assert secrecy.recoverable(alone, sums)
