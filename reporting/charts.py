@@ -15,6 +15,9 @@ class Chart:
     key: str
     title: str
     svg: str
+    # The same bars for a narrow screen: each label on its own line(s) above its bar. Empty for
+    # a chart that keeps one drawing (the map).
+    narrow_svg: str = ""
 
 
 def _text(x, y, content, *, anchor="start", weight="normal", size=13):
@@ -100,7 +103,43 @@ def bar_chart(key, title, items, *, unit="", width=640):
         parts.append(_text(label_width + length + 6, f"{bar_y + 14:g}", caption, weight="bold"))
         y += row_height + gap
     parts.append("</svg>")
-    return Chart(key=key, title=title, svg="".join(parts))
+    return Chart(key=key, title=title, svg="".join(parts), narrow_svg=stacked_bar_chart(title, items))
+
+
+def _svg_open(width, height, title, extra_class=""):
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:g}" width="100%" '
+        f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}" class="app-chart{extra_class}">'
+        f"<title>{escape(title)}</title>"
+    )
+
+
+def stacked_bar_chart(title, items, *, width=360):
+    """The bars of `bar_chart` for a phone's width: each label in full above its bar, wrapped on
+    the whole width, and the bar shortened to leave room for the longest caption."""
+    bar_height, gap, top, pad = 16, 10, 4, 6
+    values = [v or 0 for _l, v, _c in items]
+    largest = max(values, default=0) or 1
+    caption_width = max((text_width(str(c)) for _l, _v, c in items), default=0) + 2 * pad
+    bar_space = max(width - caption_width, 60)
+    width = max(width, bar_space + caption_width)
+    parts, y = [], top
+    for label, value, caption in items:
+        lines = wrap(label, width - 2 * pad)
+        label = "".join(  # a little in from the edge: some capitals' ink starts left of their origin
+            f'<tspan x="{pad}" y="{y + 12 + n * LINE_HEIGHT:g}">{escape(line)}</tspan>' for n, line in enumerate(lines)
+        )
+        parts.append(
+            f'<text font-family="{FONT}" font-size="{LABEL_SIZE}" fill="{TEXT}" class="app-chart__label">{label}</text>'
+        )
+        y += len(lines) * LINE_HEIGHT + 2
+        length = round(bar_space * (value or 0) / largest)
+        parts.append(f'<rect x="0" y="{y}" width="{bar_space:.0f}" height="{bar_height}" fill="{TRACK}"/>')
+        if length:
+            parts.append(f'<rect x="0" y="{y}" width="{length}" height="{bar_height}" fill="{BAR}"/>')
+        parts.append(_text(length + pad, y + 13, caption, weight="bold"))
+        y += bar_height + gap
+    return _svg_open(width, y, title, " app-chart--narrow") + "".join(parts) + "</svg>"
 
 
 def _caption(count, pct):
