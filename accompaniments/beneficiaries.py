@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from mediation.versioning import StaleEdit
 
 from .duplicates import PREFIX_LENGTH, Identity, blocking_keys, name_sound, phone_key, probable_reason, spelled
-from .models import Beneficiary, Contact, DistinctPair, Sheet, SheetRequest
+from .models import AuditedRecord, Beneficiary, Contact, DistinctPair, Sheet, SheetRequest
 
 # Fields of the kept record that a merge fills from the other record when they are empty.
 MERGE_FILLED_FIELDS = [
@@ -263,6 +263,16 @@ def log_entries_for(beneficiary):
             | Q(content_type=types[Sheet], object_id__in=sheets)
             | Q(content_type=types[SheetRequest], object_id__in=requests)
             | Q(content_type=types[Contact], object_id__in=contacts)
+            # An import's entries name their records beside them (accompaniments.audit.log_batch).
+            | Q(
+                content_type=types[Beneficiary],
+                pk__in=AuditedRecord.objects.filter(object_id=beneficiary.pk).values("entry"),
+            )
+            | Q(content_type=types[Sheet], pk__in=AuditedRecord.objects.filter(object_id__in=sheets).values("entry"))
+            | Q(
+                content_type=types[SheetRequest],
+                pk__in=AuditedRecord.objects.filter(object_id__in=requests).values("entry"),
+            )
         )
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")

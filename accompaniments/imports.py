@@ -36,7 +36,7 @@ from mediation.imports.services import ImportKind
 from mediation.imports.values import CellError
 from mediation.models import Membership, Post, PostHolding, User
 
-from .audit import log_bulk
+from .audit import log_batch
 from .enums import RequestDomain, RequestStatus
 from .models import Beneficiary, Sheet, SheetRequest, search_key
 
@@ -503,6 +503,7 @@ class SheetImport:
         """Write by chunks of about PROGRESS_EVERY rows (the sheets of a chunk with their people,
         requests and audit entries), yielding the progress after each."""
         yield self._start(SAVING)
+        self._audited = {}
         chunk, done = [], 0
         for key, planned in sheets.items():
             chunk.append((key, planned))
@@ -513,6 +514,7 @@ class SheetImport:
                 yield event
         if chunk:
             self._write_chunk(people, chunk)
+        self._log_import()
 
     def _write_chunk(self, people, chunk):
         # The chunk's people not yet stored (one person may have sheets in several chunks).
@@ -563,18 +565,20 @@ class SheetImport:
             SheetRequest.objects.bulk_update(
                 changed_requests, [*REQUEST_CHANGES, "follow_up_on"], batch_size=BATCH_SIZE
             )
-        extra = {"import": self.source}
-        log_bulk(
-            Beneficiary, [p.pk for p in created_people], action=LogEntry.Action.CREATE, actor=self.user, extra=extra
-        )
-        log_bulk(Sheet, [s.pk for s in new_sheets], action=LogEntry.Action.CREATE, actor=self.user, extra=extra)
-        log_bulk(Sheet, [s.pk for s in changed_sheets], action=LogEntry.Action.UPDATE, actor=self.user, extra=extra)
-        log_bulk(
-            SheetRequest, [r.pk for r in new_requests], action=LogEntry.Action.CREATE, actor=self.user, extra=extra
-        )
-        log_bulk(
-            SheetRequest, [r.pk for r in changed_requests], action=LogEntry.Action.UPDATE, actor=self.user, extra=extra
-        )
+        # Audited once for the whole import, at its end (_write): one entry per model and action.
+        for model, action, records in (
+            (Beneficiary, LogEntry.Action.CREATE, created_people),
+            (Sheet, LogEntry.Action.CREATE, new_sheets),
+            (Sheet, LogEntry.Action.UPDATE, changed_sheets),
+            (SheetRequest, LogEntry.Action.CREATE, new_requests),
+            (SheetRequest, LogEntry.Action.UPDATE, changed_requests),
+        ):
+            self._audited.setdefault((model, action), []).extend(r.pk for r in records)
+
+    def _log_import(self):
+        """The audit trail of the import: one entry per model and action naming its records."""
+        for (model, action), pks in self._audited.items():
+            log_batch(model, pks, action=action, actor=self.user, extra={"import": self.source})
 
 
 HISTORICAL_SHEETS = ImportKind(

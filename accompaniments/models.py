@@ -516,3 +516,19 @@ class RetentionNotice(models.Model):
 
     def __str__(self):
         return f"Avertissement du {self.warned_on:%d/%m/%Y}"
+
+
+class AuditedRecord(models.Model):
+    """A record named by an audit entry written for a whole import at once (one entry per model
+    and action, accompaniments.audit.log_batch): the person's journal finds the entry by it."""
+
+    entry = models.ForeignKey("auditlog.LogEntry", on_delete=models.CASCADE, related_name="+", verbose_name="entrée")
+    object_id = models.BigIntegerField("identifiant")
+
+    class Meta:
+        verbose_name = "enregistrement d'un import journalisé"
+        verbose_name_plural = "enregistrements d'imports journalisés"
+        indexes = [models.Index(fields=["object_id"], name="audited_record_object")]
+
+    def __str__(self):
+        return f"n° {self.object_id}"
