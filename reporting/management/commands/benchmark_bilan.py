@@ -182,10 +182,12 @@ class Command(BaseCommand):
         deleted, would otherwise still be read by every scan), vacuumed and analysed (or the
         first passes pay for the rows' hint bits and race the autovacuum the bulk insert
         triggers). Sheets are seldom deleted in production."""
+        tables = "accompaniments_beneficiary, accompaniments_sheet, accompaniments_sheetrequest"
         with connection.cursor() as cursor:
-            cursor.execute(
-                "VACUUM (FULL, ANALYZE) accompaniments_beneficiary, accompaniments_sheet, accompaniments_sheetrequest"
-            )
+            cursor.execute(f"VACUUM (FULL, ANALYZE) {tables}")
+            # VACUUM FULL leaves the visibility map empty; the autovacuum of a database in use
+            # fills it, and index-only scans need it.
+            cursor.execute(f"VACUUM {tables}")
 
     def clean(self):
         with transaction.atomic(), connection.cursor() as cursor:
