@@ -26,6 +26,7 @@ from .activity import (
 )
 from .annual import AnnualPart, compute_annual
 from .comparison import compare_activity, compare_annual, compare_register
+from .evolution import Evolution, compute_evolution
 from .tables import percent
 
 
@@ -51,6 +52,8 @@ class Bilan:
     # sheet tables are withheld altogether.
     notices: tuple = ()
     activity_withheld: bool = False
+    # The main figures of N and of up to four years before it (evolution.py).
+    evolution: Evolution | None = None
 
     @property
     def year(self):
@@ -137,7 +140,13 @@ def _compute_in_one_transaction(scope):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{int(settings.REPORTING_WORK_MEM_MB)}MB'")
+                if not JIT:
+                    cursor.execute("SET LOCAL jit = off")
         return _compute_bilan(scope)
+
+
+# Whether PostgreSQL may compile the bilan's queries (JIT): measured by benchmark_bilan --jit.
+JIT = True
 
 
 def _compute_bilan(scope):
@@ -203,6 +212,7 @@ def _compute_bilan(scope):
         summary=summary,
         notices=tuple(notices),
         activity_withheld=withheld,
+        evolution=compute_evolution(scope, departments, vocabularies, register_day),
     )
 
 
