@@ -5,6 +5,7 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from mediation.enums import Vocabulary
 from mediation.models import PostHolding, VocabularyItem
@@ -141,6 +142,12 @@ CARE_WEIGHTS = {
 }
 
 
+# A request of a sheet opened more than RECENT_DAYS ago is rarely still in progress; a request in
+# progress has its follow-up due at most MAX_DAYS_LATE days ago.
+RECENT_DAYS = 120
+MAX_DAYS_LATE = 40
+
+
 def _weighted(rng, items_by_code, weights):
     codes = [c for c in weights if c in items_by_code]
     return items_by_code[rng.choices(codes, weights=[weights[c] for c in codes])[0]]
@@ -154,14 +161,16 @@ def _vocabularies():
 
 
 @transaction.atomic
-def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=0.8, batch_size=2000):
+def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=0.8, batch_size=2000, today=None):
     """Create people and sheets (with one to three requests each) for the given post holdings,
-    spread over `year`. Returns the number of sheets created."""
+    spread over `year` up to `today` at most (default: today's local date). Requests of sheets
+    opened long ago are mostly closed: a follow-up left behind is a few weeks late, not years.
+    Returns the number of sheets created."""
     rng = random.Random(seed)
     vocab = _vocabularies()
     rights = vocab[Vocabulary.RIGHTS_REQUEST]
     care = vocab[Vocabulary.CARE_REQUEST]
-    today = datetime.date.today()
+    today = today or timezone.localdate()
     created = 0
     for holding in holdings:
         structure = holding.post.structure
@@ -219,15 +228,18 @@ def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=
         Sheet.objects.bulk_create(sheets, batch_size=batch_size)
         requests = []
         for sheet in Sheet.objects.filter(post=holding.post, mediator=holding.mediator, opened_on__year=year):
+            recent = (today - sheet.opened_on).days <= RECENT_DAYS
             for _ in range(rng.choices([1, 2, 3], weights=[60, 30, 10])[0]):
                 domain = RequestDomain.RIGHTS if rng.random() < 0.55 else RequestDomain.CARE
-                status = rng.choices(list(RequestStatus), weights=[30, 58, 12])[0]
+                status = rng.choices(list(RequestStatus), weights=[30, 58, 12] if recent else [3, 80, 17])[0]
                 closed = None
                 if status != RequestStatus.IN_PROGRESS:
                     closed = min(sheet.opened_on + datetime.timedelta(days=rng.randint(0, 90)), today)
                 follow_up = None
                 if status == RequestStatus.IN_PROGRESS:
                     follow_up = sheet.opened_on + datetime.timedelta(days=rng.randint(7, 60))
+                    if (today - follow_up).days > MAX_DAYS_LATE:  # still open: its follow-up was due lately
+                        follow_up = today - datetime.timedelta(days=rng.randint(0, MAX_DAYS_LATE))
                 requests.append(
                     SheetRequest(
                         sheet=sheet,
@@ -246,16 +258,17 @@ def generate(*, holdings, sheets_per_holding, year, seed=2024, people_per_sheet=
     return created
 
 
-def seed_demo_year(*, year, total_sheets=2000, seed=2024):
-    """About `total_sheets` sheets spread over the mediators holding a post during `year`.
-    Does nothing if that year already has sheets (idempotent)."""
-    if Sheet.objects.for_year(year).exists():
+def seed_demo_year(*, year, total_sheets=2000, seed=2024, today=None):
+    """About `total_sheets` sheets spread over the mediators holding a post during `year`, none
+    after `today` (default: today's local date). Does nothing if that year already has sheets."""
+    today = today or timezone.localdate()
+    if Sheet.objects.for_year(year).exists() or total_sheets <= 0:
         return 0
-    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    start, end = datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), today)
     holdings = list(
         PostHolding.objects.overlapping(start, end).select_related("post__structure", "mediator").order_by("pk")
     )
     if not holdings:
         return 0
     per_holding = max(1, total_sheets // len(holdings))
-    return generate(holdings=holdings, sheets_per_holding=per_holding, year=year, seed=seed)
+    return generate(holdings=holdings, sheets_per_holding=per_holding, year=year, seed=seed, today=today)

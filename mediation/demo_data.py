@@ -162,11 +162,16 @@ D = datetime.date
 QPV, RURAL = PostType.QPV, PostType.RURAL
 BOTH, ARS, PREF = Funding.ARS_PREFECTURE, Funding.ARS, Funding.PREFECTURE
 
+# The dates of the table below are written for a demo year of TABLE_YEAR; `posts(year)` moves them
+# by whole years, so that the register, the holders and the « first steps » keep the same shape
+# whatever the demo year is (posts opened one to four years before it, handovers in between).
+TABLE_YEAR = 2025
+
 # Twenty posts split roughly as the real 58 (Nord 29, Pas-de-Calais 17, Aisne 6, Somme 4, Oise 2):
 # four rural, two vacant (one never filled, one whose holder left), three handed over to a successor.
 # DemoPost(code, structure, post type, funding, start, communes, QPV, holders)
 # fmt: off
-POSTS = [
+_POST_TABLE = [
     # Nord
     DemoPost("HDF-59-01", "Centre social Lille Sud", QPV, BOTH, D(2021, 1, 4), ["59350"], ["QN05901M"],
              [Holder("Sophie", "Lambert", D(2021, 1, 4), email="mediatrice@demo.fr")]),
@@ -251,7 +256,50 @@ FEATURED_EMAILS = [
 ]
 
 
-# The demo's activity: one full year of sheets, the year a campaign would ask about.
-DEMO_YEAR = 2025
-DEMO_SHEETS = 2000
+# The demo's activity follows today's date: the demo year is last year, complete (its sheets and
+# the campaign of its annual bilans, opened in January of this year); the year before it has
+# fewer sheets and imported bilans, to compare with; this year is in progress up to today.
+DEMO_SHEETS = 2000  # the demo year
 DEMO_SHEETS_BEFORE = 1700  # the year before: fewer, the programme grew
+# This year, in progress: about DEMO_SHEETS a year, pro rata of the days elapsed.
+
+
+def demo_year(today=None):
+    """The last complete year on `today` (default: today's local date): the year the demo's
+    campaign asks about."""
+    if today is None:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+    return today.year - 1
+
+
+def _shift(day, years):
+    return day if day is None else day.replace(year=day.year + years)
+
+
+def posts(year):
+    """The demo posts with their dates moved to a demo year of `year`."""
+    years = year - TABLE_YEAR
+    return [
+        DemoPost(
+            spec.code,
+            spec.structure,
+            spec.post_type,
+            spec.funding,
+            _shift(spec.start, years),
+            spec.communes,
+            spec.qpvs,
+            [
+                Holder(h.first_name, h.last_name, _shift(h.start, years), _shift(h.end, years), h.email)
+                for h in spec.holders
+            ],
+        )
+        for spec in _POST_TABLE
+    ]
+
+
+# Codes, structures, holders' names and e-mails do not depend on the year; the dates of POSTS
+# are those of the demo year when this module was imported: use posts(year) for dates.
+DEMO_YEAR = demo_year(datetime.date.today())
+POSTS = posts(DEMO_YEAR)

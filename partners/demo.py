@@ -22,11 +22,12 @@ from mediation.enums import Vocabulary
 from mediation.models import Commune, Department, PostHolding, VocabularyItem
 
 from . import services
-from .enums import ActionAudience, ActionRole, PartnerType, ReferralStatus
+from .enums import ActionAudience, ActionRole, OrientationOutcome, PartnerType, ReferralStatus
 from .models import (
     ActionPartner,
     CollectiveAction,
     MediatorPartner,
+    Orientation,
     OutreachSession,
     Partner,
     Referral,
@@ -182,13 +183,16 @@ def _random_day(rng, first, last):
 
 
 @transaction.atomic
-def seed(*, year, seed=2025):
-    """Create what is missing; returns a Counter of rows created, by label (empty the second time)."""
+def seed(*, year, seed=2025, today=None):
+    """Create what is missing for the demo year `year` (complete) and the year after it, in
+    progress up to `today` (default: today's local date); returns a Counter of rows created, by
+    label (empty the second time)."""
+    today = today or timezone.localdate()
     rng = random.Random(seed)
     vocab = _vocabularies()
     created = Counter()
     created["partenaires (répertoire)"] += _seed_partners(vocab)
-    first, last = datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), timezone.localdate())
+    first, last = datetime.date(year, 1, 1), today
     holdings = list(
         PostHolding.objects.overlapping(first, last)
         .select_related("post__structure", "post__department", "mediator")
@@ -198,11 +202,18 @@ def seed(*, year, seed=2025):
     partners = list(Partner.objects.filter(created_by__isnull=True).order_by("pk"))
     created["partenaires des médiateurs"] += _seed_partnerships(rng, holdings, partners, year)
     if not Referral.objects.filter(referrer_email__endswith="@" + REFERRER_EMAIL_DOMAIN).exists():
-        created.update(_seed_referrals(rng, vocab, year))
-    if not OutreachSession.objects.for_year(year).exists():
-        created["séances d'aller-vers"] += _seed_outreach(rng, holdings, year)
-    if not CollectiveAction.objects.for_year(year).exists():
-        created["actions collectives"] += _seed_actions(rng, vocab, holdings, partners, year)
+        created.update(_seed_referrals(rng, vocab, year, today))
+    for activity_year in (year, year + 1):
+        if activity_year > today.year:
+            continue
+        if not OutreachSession.objects.for_year(activity_year).exists():
+            created["séances d'aller-vers"] += _seed_outreach(rng, holdings, activity_year, today)
+        if not CollectiveAction.objects.for_year(activity_year).exists():
+            created["actions collectives"] += _seed_actions(rng, vocab, holdings, partners, activity_year, today)
+    if not Orientation.objects.exists():
+        created["orientations vers des partenaires"] += _seed_orientations(
+            random.Random(seed + 1), partners, year - 1, today
+        )
     return +created
 
 
@@ -265,10 +276,11 @@ def _seed_partnerships(rng, holdings, partners, year):
     return len(missing)
 
 
-def _seed_referrals(rng, vocab, year):
-    """About sixty referrals: most routed by commune (accepted into a sheet, declined or still
-    pending), a few for communes no held post covers, waiting for a coordinator."""
-    today = timezone.localdate()
+def _seed_referrals(rng, vocab, year, today):
+    """About sixty referrals over the twelve months before `today`: most routed by commune
+    (accepted into a sheet, declined or still pending), a few for communes no held post covers,
+    waiting for a coordinator."""
+    year_ago = today - datetime.timedelta(days=360)
     covered = list(
         Commune.objects.filter(posts__pk__in=PostHolding.objects.filter(end_date__isnull=True).values("post_id"))
         .select_related("department")
@@ -287,7 +299,7 @@ def _seed_referrals(rng, vocab, year):
                 if status == ReferralStatus.PENDING:
                     day = today - datetime.timedelta(days=rng.randint(1, 12))
                 else:
-                    day = _random_day(rng, datetime.date(year, 3, 1), datetime.date(year, 11, 30))
+                    day = _random_day(rng, year_ago, today - datetime.timedelta(days=3))
                 plans.append((featured[insee_code], status, day))
     while len(plans) < 60:
         n = len(plans)
@@ -300,7 +312,7 @@ def _seed_referrals(rng, vocab, year):
         if status == ReferralStatus.PENDING:
             day = today - datetime.timedelta(days=rng.randint(0, 25))
         else:
-            day = _random_day(rng, datetime.date(year, 1, 6), datetime.date(year, 11, 30))
+            day = _random_day(rng, year_ago, today - datetime.timedelta(days=3))
         plans.append((rng.choice(covered), status, day))
 
     referrals = []
@@ -415,20 +427,20 @@ def _seed_referrals(rng, vocab, year):
         {
             "orientations reçues": len(created),
             "personnes orientées acceptées": len(people),
-            f"fiches ouvertes sur orientation {year}": len(sheets),
+            "fiches ouvertes sur orientation": len(sheets),
         }
     )
 
 
-def _seed_outreach(rng, holdings, year):
-    """Two or three sessions for each holding of the year (about forty in all)."""
+def _seed_outreach(rng, holdings, year, today):
+    """Two or three sessions for each holding of the year (about forty in all), none after `today`."""
     sessions = []
     for holding in holdings:
         communes = list(holding.post.communes.all())
-        if not communes:
-            continue
         first = max(holding.start_date, datetime.date(year, 1, 1))
-        last = min(holding.end_date or datetime.date(year, 12, 31), datetime.date(year, 12, 31), timezone.localdate())
+        last = min(holding.end_date or datetime.date(year, 12, 31), datetime.date(year, 12, 31), today)
+        if not communes or last < first:
+            continue
         for _ in range(rng.choice([2, 2, 3])):
             commune = rng.choice(communes)
             qpvs = [q for q in holding.post.qpvs.all() if commune in q.communes.all()]
@@ -451,9 +463,9 @@ def _seed_outreach(rng, holdings, year):
     return len(sessions)
 
 
-def _seed_actions(rng, vocab, holdings, partners, year):
-    """Two to four collective actions for each holding of the year (about fifty), each with one
-    or two partners (from the directory, or only a partner type)."""
+def _seed_actions(rng, vocab, holdings, partners, year, today):
+    """Two to four collective actions for each holding of the year (about fifty), none after
+    `today`, each with one or two partners (from the directory, or only a partner type)."""
     themes, publics = vocab[Vocabulary.PREVENTION_THEME], vocab[Vocabulary.PUBLIC]
     by_department = {}
     for partner in partners:
@@ -461,7 +473,9 @@ def _seed_actions(rng, vocab, holdings, partners, year):
     actions, plans = [], []
     for holding in holdings:
         first = max(holding.start_date, datetime.date(year, 1, 1))
-        last = min(holding.end_date or datetime.date(year, 12, 31), datetime.date(year, 12, 31), timezone.localdate())
+        last = min(holding.end_date or datetime.date(year, 12, 31), datetime.date(year, 12, 31), today)
+        if last < first:
+            continue
         for _ in range(rng.choice([2, 3, 3, 4])):
             title, theme_codes = rng.choice(ACTIONS)
             role = rng.choices(list(ActionRole), weights=[60, 20, 20])[0]
@@ -503,3 +517,50 @@ def _seed_actions(rng, vocab, holdings, partners, year):
     CollectiveAction.publics.through.objects.bulk_create(public_links)
     ActionPartner.objects.bulk_create(partner_links)
     return len(actions)
+
+
+ORIENTATION_REASONS = [
+    "Ouverture des droits à la Complémentaire santé solidaire",
+    "Recherche d'un médecin traitant",
+    "Bilan de santé",
+    "Dossier de reconnaissance de handicap",
+    "Soutien psychologique",
+    "Aide alimentaire et budget",
+    "Dépistage organisé",
+]
+ORIENTATION_SHARE = 0.15  # of the sheets
+
+
+def _seed_orientations(rng, partners, first_year, today):
+    """About one sheet in seven sends its person on to a partner of the department (or a type of
+    partner), a few days after the sheet opened and never after `today`; the most recent ones
+    still wait for an answer."""
+    by_department = {}
+    for partner in partners:
+        by_department.setdefault(partner.department_id, []).append(partner)
+    sheets = Sheet.objects.filter(opened_on__gte=datetime.date(first_year, 1, 1)).select_related("post").order_by("pk")
+    orientations = []
+    for sheet in sheets.iterator(chunk_size=2000):
+        if rng.random() >= ORIENTATION_SHARE:
+            continue
+        day = min(sheet.opened_on + datetime.timedelta(days=rng.randint(0, 20)), today)
+        candidates = by_department.get(sheet.post.department_id, [])
+        partner = rng.choice(candidates) if candidates and rng.random() < 0.85 else None
+        if (today - day).days < 15:
+            outcome = OrientationOutcome.PENDING
+        else:
+            outcome = rng.choices(list(OrientationOutcome), weights=[8, 62, 18, 12])[0]
+        orientations.append(
+            Orientation(
+                sheet=sheet,
+                mediator_id=sheet.mediator_id,
+                post=sheet.post,
+                partner=partner,
+                partner_type=partner.partner_type if partner else rng.choice(list(PartnerType)),
+                date=day,
+                reason=rng.choice(ORIENTATION_REASONS),
+                outcome=outcome,
+            )
+        )
+    Orientation.objects.bulk_create(orientations, batch_size=2000)
+    return len(orientations)

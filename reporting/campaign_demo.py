@@ -8,6 +8,7 @@ import random
 
 import tablib
 from django.db import transaction
+from django.utils import timezone
 
 from mediation.enums import Vocabulary
 from mediation.models import Department, Post, PostHolding, Region, User, VocabularyItem
@@ -15,7 +16,7 @@ from mediation.models import Department, Post, PostHolding, Region, User, Vocabu
 from . import history_import
 from .campaigns import days_in_year, open_campaign
 from .enums import BilanState, FigureKey
-from .models import BilanFigure, Campaign
+from .models import BilanEvent, BilanFigure, Campaign
 
 COORDINATOR_EMAIL = "coordination@demo.fr"
 # The featured demo mediators: Sophie has her bilan in progress, Mehdi has submitted his.
@@ -42,18 +43,37 @@ USABLE_OVERRIDE_REASON = "Absente six mois de l'année (congé de longue durée)
 SENT_BACK_COMMENT = "Le nombre d'actions collectives paraît bas au regard de vos saisies : pouvez-vous vérifier ?"
 
 
+# The campaign of the demo year opens in January of the next year; its deadline is the end of
+# February, or, later in the year, a few weeks before today: the bilans still expected are late
+# by a believable number of days, never by most of a year.
+OPENING_DAY = (1, 8)
+DEADLINE_DAY = (2, 27)
+LATE_BY_DAYS = 21
+
+
+def demo_deadline(year, today):
+    """The deadline of the demo campaign of `year` seen on `today`."""
+    usual = datetime.date(year + 1, *DEADLINE_DAY)
+    return max(usual, today - datetime.timedelta(days=LATE_BY_DAYS))
+
+
 @transaction.atomic
-def seed(*, year, region_code):
-    """Create the demo campaign of `year` and the history of `year - 1` when missing.
-    Returns {label: rows created}."""
+def seed(*, year, region_code, today=None):
+    """Create the demo campaign of `year` and the history of `year - 1` when missing, as seen on
+    `today` (default: today's local date). Returns {label: rows created}."""
+    today = today or timezone.localdate()
     created = {}
     coordinator = User.objects.filter(email=COORDINATOR_EMAIL).first()
     region = Region.objects.get(code=region_code)
     if coordinator is None:
         return created
     if not Campaign.objects.filter(year=year, imported=False).exists():
-        campaign = open_campaign(by=coordinator, year=year, deadline=datetime.date(year + 1, 2, 27), region=region)
+        campaign = open_campaign(by=coordinator, year=year, deadline=demo_deadline(year, today), region=region)
+        opened = min(_at(datetime.date(year + 1, *OPENING_DAY), 9), timezone.now())
+        Campaign.objects.filter(pk=campaign.pk).update(opened_at=opened)
+        campaign.opened_at = opened
         _walk_the_states(campaign, coordinator)
+        _date_the_steps(campaign, today)
         created[f"bilans annuels {year}"] = campaign.bilans.count()
     if not Campaign.objects.filter(year=year - 1).exists():
         report = history_import.run(
@@ -121,6 +141,41 @@ def _walk_the_states(campaign, coordinator):
             bilan.send_back(by=coordinator, comment=SENT_BACK_COMMENT)
         elif target == BilanState.VALIDATED:
             bilan.validate(by=coordinator)
+
+
+def _at(day, hour, minute=0):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def _date_the_steps(campaign, today):
+    """Bilans created when the campaign opened, sent between its opening and its deadline (or
+    today), validated or sent back a few days later: not all on the day the demo was built."""
+    rng = random.Random(campaign.year + 1)
+    opened = timezone.localdate(campaign.opened_at)
+    last = max(opened, min(campaign.deadline, today))
+    now = timezone.now()
+    for bilan in campaign.bilans.order_by("pk"):
+        values = {"created_at": campaign.opened_at}
+        submitted = None
+        if bilan.submitted_at:
+            day = opened + datetime.timedelta(days=rng.randint(0, (last - opened).days))
+            submitted = min(_at(day, rng.randint(9, 17), rng.choice([0, 15, 30, 45])), now)
+            values["submitted_at"] = submitted
+        decided = None
+        if submitted:
+            decided = max(
+                min(submitted + datetime.timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 5)), now), submitted
+            )
+            if bilan.validated_at:
+                values["validated_at"] = decided
+        type(bilan).objects.filter(pk=bilan.pk).update(**values)
+        # Its history: the answers before the sending, the coordinator's decision after it.
+        moment = campaign.opened_at
+        for event in bilan.events.order_by("pk"):
+            moment = max(moment, submitted or moment)
+            if decided and event.by_id != bilan.mediator_id:
+                moment = decided
+            BilanEvent.objects.filter(pk=event.pk).update(at=moment)
 
 
 def _history_file(year, region):
