@@ -137,10 +137,33 @@ def summary_dataset(bilan):
     return data
 
 
+def evolution_dataset(bilan):
+    """The bilan over several years as one sheet: each series under its title and its years."""
+    evolution = bilan.evolution
+    width = 1 + len(evolution.years)
+    data = tablib.Dataset(title="Sur plusieurs années")
+
+    def line(cells):
+        data.append([*cells, *([None] * (width - len(cells)))])
+
+    for series in evolution.series:
+        line([safe_cell(series.title), *series.years])
+        for row in series.rows:
+            label = f"{row.label} ({row.unit})" if row.unit else row.label
+            line([safe_cell(label), *(_number(v) for v in row.values)])
+        if series.note:
+            line([safe_cell(series.note)])
+        line([])
+    return data
+
+
 def export_bilan_book(bilan, fmt="xlsx"):
-    """The summary, then every table of the bilan, one sheet each."""
-    book = tablib.Databook([summary_dataset(bilan), *(dataset(table, bilan.scope) for table in bilan.tables)])
-    return book.export(fmt)
+    """The summary, then every table of the bilan, one sheet each, then the bilan over several
+    years on one sheet."""
+    sheets = [summary_dataset(bilan), *(dataset(table, bilan.scope) for table in bilan.tables)]
+    if bilan.evolution is not None and bilan.evolution.series:
+        sheets.append(evolution_dataset(bilan))
+    return tablib.Databook(sheets).export(fmt)
 
 
 def _plain(value):
@@ -186,6 +209,7 @@ def bilan_document(bilan):
             "ranked": {ranked.key: _plain(ranked) for ranked in bilan.annual.ranked},
             "open_answers": {answers.key: _plain(answers) for answers in bilan.annual.answers},
         },
+        "evolution": _plain(bilan.evolution),
         "previous_year": (
             {table.key: _plain(table) for table in bilan.previous.tables} | {"people": bilan.previous.people}
             if bilan.previous

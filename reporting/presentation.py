@@ -1,6 +1,9 @@
 """How the bilan's tables are laid out on a page: shared by the dashboard and the PDF."""
 
 from dataclasses import replace
+from xml.sax.saxutils import escape
+
+from django.utils.formats import number_format
 
 from . import charts
 
@@ -90,6 +93,47 @@ def no_data(bilan):
     }
 
 
+def _figure(value, unit=""):
+    """A figure as the tables write it (French decimals), with its unit."""
+    text = number_format(value) if not isinstance(value, int) else str(value)
+    return f"{text} {unit}".replace("  ", " ").strip() if unit else text
+
+
+def evolution_chart(series):
+    """Bars of the series' charted row, one per year with a figure, oldest first. The title
+    names the figure, the description says what the bars show; the table beside it is the
+    text alternative with every figure."""
+    row = series.row(series.charted)
+    if row is None:
+        return None
+    items = [
+        (str(year), float(value), _figure(value, row.unit))
+        for year, value in zip(series.years, row.values, strict=True)
+        if value is not None
+    ]
+    if len(items) < 2:
+        return None
+    title = f"{row.label}, de {series.years[0]} à {series.years[-1]}"
+    desc = escape(
+        f"Une barre par année, de la plus ancienne à la plus récente : {row.label.lower()} "
+        + " ; ".join(f"{label} : {caption}" for label, _v, caption in items)
+        + ". Le tableau qui suit donne tous les chiffres."
+    )
+    chart = charts.bar_chart(f"evolution-{series.key}", title, items)
+    with_desc = {
+        field: getattr(chart, field).replace("</title>", f"</title><desc>{desc}</desc>", 1)
+        for field in ("svg", "narrow_svg")
+    }
+    return replace(chart, **with_desc)
+
+
+def evolution_blocks(bilan):
+    """Each series of the bilan over several years with its chart."""
+    if bilan.evolution is None:
+        return []
+    return [{"series": series, "chart": evolution_chart(series)} for series in bilan.evolution.series]
+
+
 def bilan_context(bilan):
     """What the dashboard and the PDF templates both draw: the bilan, its charts and map, and
     each table with the template that lays it out."""
@@ -102,4 +146,5 @@ def bilan_context(bilan):
         "register_template": TABLE_TEMPLATES["register"],
         "blocks": table_blocks(bilan.activity_tables, drawn),
         "annual_blocks": table_blocks((shown_annex(bilan.annual.annex), *bilan.annual.ranked), drawn),
+        "evolution_blocks": evolution_blocks(bilan),
     }

@@ -66,6 +66,7 @@ DASHBOARD_SECTIONS = summary_items(
     ("postes", "Les postes"),
     ("fiches", "Les fiches d'accompagnement"),
     ("bilans-annuels", "Les bilans annuels des médiateurs"),
+    ("sur-plusieurs-annees", "Sur plusieurs années"),
 )
 
 

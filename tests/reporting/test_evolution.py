@@ -206,7 +206,9 @@ def test_json_workbook_dashboard_and_pdf_carry_the_evolution(client, login_as, f
     assert ["Total", 1, 4, 3, 4] in [r[:5] for r in rows]
 
     pdf = client.get(reverse("reporting:bilan_pdf") + query).content
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Évolution" in text
-    assert "Sur plusieurs années" in text
-    assert "2021" in text and "Personnes accompagnées" in text
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    contents = next(text for text in pages if "Sommaire" in text)
+    assert "Évolution — sur plusieurs années" in contents
+    chapter = next(text for text in pages if text.lstrip().startswith("Évolution — sur plusieurs années"))
+    assert "Fiches d'accompagnement par département" in chapter
+    assert "2021 2022 2023 2024" in chapter
