@@ -88,10 +88,41 @@ def has_public_edition(scope):
     return scope.kind == "region" and not scope.post_type
 
 
+PUBLIC_KEYS = (
+    "schema_version",
+    "year",
+    "scope",
+    "computed_at",
+    "summary",
+    "register",
+    "secrecy",
+    "activity",
+    "annual",
+    "previous_year",
+    "edition",
+)
+PUBLIC_ACTIVITY_KEYS = (
+    "volume",
+    "age",
+    "sex",
+    "qpv",
+    "resources",
+    "came_via",
+    "rights_requests",
+    "care_requests",
+    "people",
+)
+
+
 def public_document(public, *, version, published_at, reason):
     """The public edition's JSON: the bilan's document (docs/bilan-json.md) of the masked figures,
     with the edition's metadata and, under "public", the rule and each territoire's total rows."""
     document = edition_document(public.bilan, version=version, published_at=published_at, reason=reason)
+    # Only the keys the public edition masks or knows to be safe: a key added to the bilan's
+    # document later stays out of the public one until its secrecy is decided here.
+    document = {key: value for key, value in document.items() if key in PUBLIC_KEYS}
+    if document["activity"] is not None:
+        document["activity"] = {k: v for k, v in document["activity"].items() if k in PUBLIC_ACTIVITY_KEYS}
     document["public"] = {
         "min_persons": public.minimum,
         "min_mediators": secrecy.MIN_CONTRIBUTORS,

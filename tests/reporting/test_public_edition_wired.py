@@ -134,6 +134,9 @@ def test_publishing_the_region_stores_its_public_edition(published):
     assert document["public"]["min_persons"] == MINIMUM
     assert document["edition"]["version"] == 1
     assert document["previous_year"] is None
+    # Only what the public edition masks: a key added to the bilan's JSON stays out until decided.
+    assert set(document) == {*editions.PUBLIC_KEYS, "public"}
+    assert set(document["activity"]) == set(editions.PUBLIC_ACTIVITY_KEYS)
     lines = lines_of(edition.public_csv)
     assert {line["tableau"] for line in lines} == {
         "sex",
