@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mediation.enums import Funding, PostType, Vocabulary
 from mediation.models import Commune, Department, Post, PostHolding, Structure, User, VocabularyItem
+from reporting import bilan as bilan_module
 from reporting.bilan import compute_bilan
 from reporting.pdf import render_bilan_pdf
 from reporting.scope import resolve_scope
@@ -107,8 +108,11 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, default=timezone_year() - 1)
         parser.add_argument("--runs", type=int, default=5)
         parser.add_argument("--keep", action="store_true", help="garder les données générées")
+        parser.add_argument(
+            "--jit", action="store_true", help="mesurer aussi le calcul avec et sans la compilation JIT de PostgreSQL"
+        )
 
-    def handle(self, *args, sheets, previous_sheets, past_years, year, runs, keep, **options):
+    def handle(self, *args, sheets, previous_sheets, past_years, year, runs, keep, jit, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Cette mesure vise PostgreSQL : définissez DATABASE_URL vers une base de travail.")
         self.clean()
@@ -122,6 +126,8 @@ class Command(BaseCommand):
         )
         try:
             self.measure(year, runs)
+            if jit:
+                self.measure_jit(year, runs)
         finally:
             if not keep:
                 self.clean()
@@ -240,6 +246,28 @@ class Command(BaseCommand):
         pdf = render_bilan_pdf(compute_bilan(scope))
         elapsed = time.perf_counter() - started
         self.stdout.write(f"  PDF (bilan lu dans le cache) : {elapsed:.2f} s, {len(pdf) // 1024} Kio")
+
+    def measure_jit(self, year, runs):
+        scope = resolve_scope(Department.objects.all(), year=year)
+        kept = bilan_module.JIT
+        medians = {}
+        try:
+            for enabled in (True, False, True, False):  # alternated, so that a change of load hits both
+                bilan_module.JIT = enabled
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    compute_bilan(scope, cached=False)
+                    medians.setdefault(enabled, []).append(time.perf_counter() - started)
+        finally:
+            bilan_module.JIT = kept
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            server = cursor.fetchone()[0]
+        for enabled, label in ((True, "JIT permis"), (False, "SET LOCAL jit = off")):
+            self.stdout.write(
+                f"  {label} (serveur : jit = {server}) : médiane {statistics.median(medians[enabled]):.2f} s "
+                f"sur {len(medians[enabled])} essais"
+            )
 
 
 def timezone_year():
