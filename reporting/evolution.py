@@ -14,6 +14,7 @@ is left out of the sheet series, a year without a usable bilan out of the Annexe
 For readers (protected scopes) a figure is shown only where it covers whole secrecy blocks of
 its own year (secrecy.py), else it is None (« — »)."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ class EvolutionSeries:
     rows: tuple
     charted: str = ""  # key of the row the chart draws
     note: str = ""
+    charted_label: str = ""  # what the chart draws, when the row's label does not say it
 
     def row(self, key):
         return next((row for row in self.rows if row.key == key), None)
@@ -164,6 +166,7 @@ def compute_evolution(scope, departments, vocabularies, register_day):
                 tuple(rows),
                 charted="total",
                 note="Fiches ouvertes dans l'année, au département de leur poste.",
+                charted_label="Fiches d'accompagnement",
             )
         )
         series.append(
@@ -277,7 +280,7 @@ def compute_evolution(scope, departments, vocabularies, register_day):
         hidden = {year for year in years if not shown[year] or not annual_shown[year]}
         hidden |= {year for (year, _pk), ok in department_shown.items() if not ok}
         series = [
-            EvolutionSeries(s.key, s.title, s.years, s.rows, s.charted, f"{s.note} {WITHHELD_NOTE}")
+            dataclasses.replace(s, note=f"{s.note} {WITHHELD_NOTE}")
             if hidden & set(s.years) and any(v is None for r in s.rows if r.key != "mean_age" for v in r.values)
             else s
             for s in series

@@ -113,9 +113,10 @@ def evolution_chart(series):
     ]
     if len(items) < 2:
         return None
-    title = f"{row.label}, de {series.years[0]} à {series.years[-1]}"
+    label = series.charted_label or row.label
+    title = f"{label}, de {items[0][0]} à {items[-1][0]}"
     desc = escape(
-        f"Une barre par année, de la plus ancienne à la plus récente : {row.label.lower()} "
+        f"Une barre par année, de la plus ancienne à la plus récente ({label[0].lower()}{label[1:]}) : "
         + " ; ".join(f"{label} : {caption}" for label, _v, caption in items)
         + ". Le tableau qui suit donne tous les chiffres."
     )

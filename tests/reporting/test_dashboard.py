@@ -159,7 +159,8 @@ def test_the_workbook_has_one_sheet_per_table(client, login_as, year_of_sheets):
     content = client.get(reverse("reporting:bilan_workbook", args=["xlsx"]) + query()).content
     book = tablib.Databook().load(content, format="xlsx")
     titles = [sheet.title for sheet in book.sheets()]
-    assert titles[0] == "En résumé" and len(titles) == len(on_screen) + 1
+    # The summary, one sheet per table, then the figures over several years.
+    assert titles[0] == "En résumé" and titles[-1] == "Sur plusieurs années" and len(titles) == len(on_screen) + 2
     assert any(title.startswith("Sexe") for title in titles)
     assert any(title.startswith("Annexe 1") for title in titles)
 

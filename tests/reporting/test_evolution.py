@@ -212,3 +212,26 @@ def test_json_workbook_dashboard_and_pdf_carry_the_evolution(client, login_as, f
     chapter = next(text for text in pages if text.lstrip().startswith("Évolution — sur plusieurs années"))
     assert "Fiches d'accompagnement par département" in chapter
     assert "2021 2022 2023 2024" in chapter
+
+
+def test_the_json_series_follow_the_schema_and_the_public_edition_leaves_them_out(four_years):
+    import json
+    import pathlib
+
+    from jsonschema import Draft202012Validator
+
+    from reporting import editions, public_edition
+
+    schema = json.loads((pathlib.Path(__file__).parents[2] / "docs" / "bilan.schema.json").read_text())
+    bilan = region_bilan()
+    document = json.loads(exports.bilan_json(bilan))
+    validator = Draft202012Validator(schema)
+    assert not list(validator.iter_errors(document))
+    document["evolution"]["series"][0]["years"] = ["2024"]  # the check can fail
+    assert list(validator.iter_errors(document))
+
+    readers = region_bilan(protected=True)
+    departments = list(Department.objects.filter(pk__in=readers.scope.department_ids).order_by("code"))
+    public = public_edition.public_bilan(readers, departments, minimum=0)
+    published = editions.public_document(public, version=1, published_at=timezone.now(), reason="")
+    assert "evolution" not in published
