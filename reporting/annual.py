@@ -25,6 +25,17 @@ from .tables import Exact, mean, percent
 # figures are withheld (statistical secrecy), its number of bilans still shown; so is a column
 # from which such a column could be recomputed.
 MIN_BILANS_SHOWN = secrecy.MIN_CONTRIBUTORS
+SECRECY_REASON = "secret statistique, pour ne pas révéler les réponses d'un médiateur"
+# The open answers follow the same rule: listed under a department only when it has at least
+# MIN_BILANS_SHOWN usable bilans; the others' are listed together without their department, or
+# withheld when even together they would name fewer than MIN_BILANS_SHOWN mediators.
+ANSWERS_MERGED_NOTE = (
+    f"Réponses des départements de moins de {MIN_BILANS_SHOWN} bilans regroupées sans nom de département "
+    f"({SECRECY_REASON})."
+)
+ANSWERS_WITHHELD_NOTE = f"Réponses non diffusées : moins de {MIN_BILANS_SHOWN} bilans ({SECRECY_REASON})."
+OTHER_DEPARTMENTS = "Autres départements, regroupés"
+ALL_DEPARTMENTS = "Ensemble"
 
 MEAN_ROWS = (
     FigureKey.PEOPLE_TOTAL,
@@ -81,6 +92,14 @@ OPEN_QUESTIONS = (
     ("what_hindered", "Ce qui l'a freinée"),
     ("what_to_improve", "Ce qu'il faudrait améliorer"),
 )
+# The text readers get of each open question, set by a coordinator's review.
+READERS_FIELD = {field: f"{field}_for_readers" for field, _title in OPEN_QUESTIONS}
+
+
+class UnreviewedAnswer(str):
+    """An answer no coordinator has reviewed yet: shown to coordinators only, with a badge."""
+
+    unreviewed = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,8 @@ class OpenAnswers:
     key: str
     title: str
     by_department: tuple  # ((department name, (answer, ...)), ...)
+    note: str = ""  # why answers are listed without their department, or withheld
+    unreviewed: int = 0  # answers listed that no coordinator has reviewed (never for readers)
 
 
 @dataclass(frozen=True)
@@ -274,8 +295,7 @@ def compute_annual(scope, departments, with_answers=True):
         note=(
             "Bilans annuels validés et exploitables de l'année ; en-tête : nombre de bilans de chaque colonne. "
             f"« — » : pas de bilan, ou chiffres non diffusés : colonne de moins de {MIN_BILANS_SHOWN} bilans, "
-            "ou dont une telle colonne se déduirait par différence (secret statistique, pour ne pas révéler "
-            "les réponses d'un médiateur)."
+            f"ou dont une telle colonne se déduirait par différence ({SECRECY_REASON})."
         ),
     )
     return AnnualPart(
@@ -283,7 +303,7 @@ def compute_annual(scope, departments, with_answers=True):
         usable_by_department=usable_by_department,
         annex=annex,
         ranked=tuple(_ranked(bilans, total_bilans)),
-        answers=tuple(_answers(bilans)) if with_answers else (),
+        answers=tuple(_answers(bilans, usable_by_department, readers=scope.protected)) if with_answers else (),
     )
 
 
@@ -305,16 +325,54 @@ def _ranked(bilans, total):
         )
 
 
-def _answers(bilans):
+def _answers(bilans, usable_by_department, *, readers):
+    """The open answers, by department where the department has at least MIN_BILANS_SHOWN usable
+    bilans. Readers get the reviewed texts only, as the coordinator published them; coordinators
+    also the answers not reviewed yet, marked as such."""
+    total = sum(usable_by_department.values())
+    small = [dep for dep, n in usable_by_department.items() if n < MIN_BILANS_SHOWN]
+    small_total = sum(usable_by_department[dep] for dep in small)
+    if total < MIN_BILANS_SHOWN:
+        note = ANSWERS_WITHHELD_NOTE if total else ""
+        for field, title in OPEN_QUESTIONS:
+            yield OpenAnswers(field, title, (), note=note)
+        return
+    note = ANSWERS_MERGED_NOTE if small else ""
+    if small_total >= MIN_BILANS_SHOWN:
+        together = OTHER_DEPARTMENTS  # the small departments' answers, beside the others'
+    else:
+        together = ALL_DEPARTMENTS  # too few even together: every answer without its department
+
+    texts = [READERS_FIELD[field] for field, _t in OPEN_QUESTIONS]
+    if readers:
+        bilans = bilans.filter(answers_reviewed_at__isnull=False)
+    else:
+        texts += [field for field, _t in OPEN_QUESTIONS]
     rows = list(
-        bilans.filter(~Q(what_helped="") | ~Q(what_hindered="") | ~Q(what_to_improve=""))
-        .order_by("department__code", "pk")
-        .values("department__name", *(field for field, _t in OPEN_QUESTIONS))
+        bilans.order_by("department__code", "pk").values(
+            "department_id", "department__name", "answers_reviewed_at", *texts
+        )
     )
     for field, title in OPEN_QUESTIONS:
         by_department = {}
         for row in rows:
-            text = (row[field] or "").strip()
-            if text:
-                by_department.setdefault(row["department__name"], []).append(text)
-        yield OpenAnswers(field, title, tuple((name, tuple(texts)) for name, texts in by_department.items()))
+            if row["answers_reviewed_at"] is not None:
+                text = (row[READERS_FIELD[field]] or "").strip()
+            else:
+                text = UnreviewedAnswer((row[field] or "").strip())
+            if not text:
+                continue
+            if not small:
+                name = row["department__name"]
+            elif together == ALL_DEPARTMENTS or row["department_id"] in small:
+                name = together
+            else:
+                name = row["department__name"]
+            by_department.setdefault(name, []).append(text)
+        # Answers listed together are sorted, so that their order does not tell departments apart.
+        listed = tuple(
+            (name, tuple(sorted(found)) if name in (OTHER_DEPARTMENTS, ALL_DEPARTMENTS) else tuple(found))
+            for name, found in sorted(by_department.items(), key=lambda item: item[0] == OTHER_DEPARTMENTS)
+        )
+        unreviewed = sum(isinstance(t, UnreviewedAnswer) for _name, found in listed for t in found)
+        yield OpenAnswers(field, title, listed, note=note, unreviewed=unreviewed)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("bilans/<int:pk>/renvoyer/", views.bilan_send_back, name="bilan_send_back"),
     path("bilans/<int:pk>/rouvrir/", views.bilan_reopen, name="bilan_reopen"),
     path("bilans/<int:pk>/exploitable/", views.bilan_usable, name="bilan_usable"),
+    path("bilans/<int:pk>/reponses-relues/", views.bilan_answers_review, name="bilan_answers_review"),
     path("historique/", views.history_import, name="history_import"),
     path("historique/confirmer/", views.history_import_confirm, name="history_import_confirm"),
     path("historique/modele.<str:fmt>", views.history_template, name="history_template"),

@@ -22,6 +22,7 @@ from mediation.versioning import StaleEdit
 
 from . import campaign_export, campaigns
 from . import history_import as history
+from .answers_review import AnswersReviewForm, edited_questions, review_answers
 from .campaign_forms import (
     BilanForm,
     CampaignFilterForm,
@@ -261,14 +262,22 @@ def _review_bilan(request, pk):
     return get_object_or_404(
         AnnualBilan.objects.for_user(request.user)
         .select_related(
-            "campaign", "mediator", "post__structure", "department", "professional_project", "usable_set_by"
+            "campaign",
+            "mediator",
+            "post__structure",
+            "department",
+            "professional_project",
+            "usable_set_by",
+            "answers_reviewed_by",
         )
         .prefetch_related("figures", *ANSWER_LISTS),
         pk=pk,
     )
 
 
-def _review_page(request, bilan, *, send_back_form=None, reopen_form=None, usable_form=None, status=200):
+def _review_page(
+    request, bilan, *, send_back_form=None, reopen_form=None, usable_form=None, answers_form=None, status=200
+):
     events = BilanEvent.objects.filter(bilan=bilan).select_related("by")
     return render(
         request,
@@ -281,6 +290,8 @@ def _review_page(request, bilan, *, send_back_form=None, reopen_form=None, usabl
             "send_back_form": send_back_form or SendBackForm(),
             "reopen_form": reopen_form or ReopenForm(),
             "usable_form": usable_form or UsableForm(initial={"usable": str(bilan.usable)}),
+            "answers_form": answers_form or AnswersReviewForm(bilan=bilan),
+            "answers_edited": edited_questions(bilan) if bilan.answers_reviewed_at else [],
             "breadcrumb_data": breadcrumb("Examen du bilan", campaigns_link(), campaign_link(bilan.campaign)),
         },
         status=status,
@@ -381,6 +392,21 @@ def bilan_usable(request, pk):
         return _review_page(request, bilan, usable_form=form, status=400)
     bilan.set_usable(by=request.user, usable=form.cleaned_data["usable"], reason=form.cleaned_data["reason"])
     messages.success(request, "Exploitabilité enregistrée, avec son motif, dans l'historique du bilan.")
+    return redirect("campaigns:bilan_review", pk=bilan.pk)
+
+
+@require_POST
+@for_roles(*COORDINATION)
+def bilan_answers_review(request, pk):
+    """« Réponses relues »: the open answers, as the coordinator leaves them, may reach readers."""
+    bilan = _review_bilan(request, pk)
+    form = AnswersReviewForm(request.POST)
+    if not form.is_valid():
+        return _review_page(request, bilan, answers_form=form, status=400)
+    if review_answers(bilan, by=request.user, texts=form.cleaned_data):
+        messages.success(request, "Réponses relues : les textes enregistrés sont ceux que liront les lecteurs.")
+    else:
+        messages.error(request, "Seules les réponses d'un bilan validé se relisent : elles peuvent encore changer.")
     return redirect("campaigns:bilan_review", pk=bilan.pk)
 
 

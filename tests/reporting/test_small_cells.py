@@ -185,6 +185,8 @@ def annual_bilan(code, what_helped, campaign):
         usable=True,
         validated_at=timezone.now(),
         what_helped=what_helped,
+        what_helped_for_readers=what_helped,  # reviewed as written (test_open_answers.py)
+        answers_reviewed_at=timezone.now(),
     )
     made.health_needs.set([item(Vocabulary.HEALTH_NEED, "sante_mentale")])
 
@@ -223,4 +225,7 @@ def test_a_coordinator_reads_the_answers_by_department(client, login_as, campaig
     annual_bilan("60", "Réponse de l'Oise", campaign)
     login_as(Role.COORDINATOR, region=department("59").region)
     helped, needs = answers_and_needs(client, "departement:60")
-    assert helped == [["Oise", ["Réponse de l'Oise"]]] and needs[0]["count"] == 1
+    # One bilan: its open answers are withheld for coordinators too, as Annexe 1's columns.
+    assert helped == [] and needs[0]["count"] == 1
+    helped, _needs = answers_and_needs(client, "departement:59")
+    assert helped == [["Nord", ["Réponse du Nord 0", "Réponse du Nord 1", "Réponse du Nord 2"]]]
