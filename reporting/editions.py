@@ -26,6 +26,7 @@ from . import exports, opendata, public_edition, secrecy
 from .activity import Activity
 from .annual import AnnexColumn, AnnexRow, AnnexTable, AnnualPart, OpenAnswers, RankedItem, RankedList
 from .bilan import Bilan, Headline, compute_bilan
+from .evolution import Evolution, EvolutionRow, EvolutionSeries
 from .models import Edition
 from .pdf import render_bilan_pdf
 from .public_pdf import render_public_pdf
@@ -266,6 +267,7 @@ _activity = _make(Activity, **ACTIVITY_BUILDERS)
 _annex_column = _make(AnnexColumn)
 _annex = _make(AnnexTable, columns=_many(_annex_column), rows=_many(_make(AnnexRow)), previous=_maybe(_annex_column))
 _ranked = _make(RankedList, items=_many(_make(RankedItem)))
+_evolution = _make(Evolution, series=_many(_make(EvolutionSeries, rows=_many(_make(EvolutionRow)))))
 _answers = _make(OpenAnswers)
 
 
@@ -317,6 +319,8 @@ def bilan_from_document(document, scope):
         summary=tuple(_make(Headline)(h) for h in document["summary"]),
         notices=tuple(secrecy["notices"]),
         activity_withheld=secrecy["activity_withheld"],
+        # An edition published before the evolution was part of the document has none.
+        evolution=_maybe(_evolution)(document.get("evolution")),
     )
 
 
