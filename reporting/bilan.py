@@ -145,8 +145,9 @@ def _compute_in_one_transaction(scope):
         return _compute_bilan(scope)
 
 
-# Whether PostgreSQL may compile the bilan's queries (JIT): measured by benchmark_bilan --jit.
-JIT = True
+# Whether PostgreSQL may compile the bilan's queries (JIT). Measured by benchmark_bilan --jit
+# (README): slower with it, the compilation of the wide grouped queries costs more than it saves.
+JIT = False
 
 
 def _compute_bilan(scope):
