@@ -375,4 +375,4 @@ def _answers(bilans, usable_by_department, *, readers):
             for name, found in sorted(by_department.items(), key=lambda item: item[0] == OTHER_DEPARTMENTS)
         )
         unreviewed = sum(isinstance(t, UnreviewedAnswer) for _name, found in listed for t in found)
-        yield OpenAnswers(field, title, listed, note=note, unreviewed=unreviewed)
+        yield OpenAnswers(field, title, listed, note=note if listed else "", unreviewed=unreviewed)
