@@ -102,8 +102,10 @@ def test_a_coordinator_publishes_the_three_files_with_their_fingerprints(client,
     assert document["schema_version"] == exports.JSON_SCHEMA_VERSION
     assert document["activity"]["volume"]["total"]["sheets"] == 11
     book = tablib.Databook().load(bytes(edition.xlsx), "xlsx")
-    # the summary sheet « En résumé », then one sheet per table
-    assert len(book.sheets()) == 1 + len(compute_bilan(region_scope(protected=True)).tables)
+    # the summary sheet « En résumé », one sheet per table, then « Sur plusieurs années »
+    titles = [sheet.title for sheet in book.sheets()]
+    assert titles[0] == "En résumé" and titles[-1] == "Sur plusieurs années"
+    assert len(titles) == 2 + len(compute_bilan(region_scope(protected=True)).tables)
 
 
 def test_the_pdf_of_an_edition_says_its_version_date_and_fingerprint_on_the_cover_and_the_method_page(
