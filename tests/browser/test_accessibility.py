@@ -112,6 +112,7 @@ def test_forms_in_their_error_state_pass_axe(new_page, live_server):
 
     person = Beneficiary.objects.filter(referent__email=ROLE_ACCOUNTS["médiatrice"]).first()
     page.goto(f"/accompagnements/fiches/nouvelle/?beneficiary={person.pk}")
+    page.locator("[name='requests-0-kind']").select_option("")  # proposed from the last request
     submit_empty(page, "Enregistrer la fiche")
     found += page_violations(page, "fiche, formulaire vide")
 
