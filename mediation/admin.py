@@ -130,6 +130,20 @@ class VocabularyItemAdmin(admin.ModelAdmin):
     list_editable = ["order", "is_active"]
     search_fields = ["label", "code"]
 
+    def get_changelist_form(self, request, **kwargs):
+        """The fields edited in the list have no label of their own (the column header names them):
+        each says what it is and for which value, for screen readers."""
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledRow(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name in ("order", "is_active"):
+                    label = f"{self.fields[name].label} — {self.instance.label}"
+                    self.fields[name].widget.attrs["aria-label"] = label
+
+        return LabelledRow
+
     def has_delete_permission(self, request, obj=None):
         # A value is retired (is_active) rather than deleted, so that old records still read.
         return False
