@@ -259,7 +259,7 @@ def beneficiary_create(request):
             beneficiary, created = _save_once(request, form, key)
             if beneficiary is not None:
                 if created:
-                    messages.success(request, f"La fiche de {beneficiary} est créée.")
+                    messages.success(request, f"Le dossier de {beneficiary} est créé.")
                 else:
                     messages.info(request, ALREADY_CREATED)
                 return redirect("accompaniments:beneficiary_detail", pk=beneficiary.pk)
@@ -293,7 +293,7 @@ def beneficiary_update(request, pk):
             form = _form(request, get_object_or_404(people(request), pk=pk), request.POST)
             form.is_valid()
         else:
-            messages.success(request, f"La fiche de {beneficiary} est enregistrée.")
+            messages.success(request, f"Le dossier de {beneficiary} est enregistré.")
             return redirect("accompaniments:beneficiary_detail", pk=beneficiary.pk)
     elif request.method == "POST":
         form.focus_first_error()

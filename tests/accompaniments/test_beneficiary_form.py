@@ -70,7 +70,7 @@ def test_a_mediator_creates_a_person_she_then_follows(client, mediator):
     assert response["Location"] == reverse("accompaniments:beneficiary_detail", args=[person.pk])
     assert (person.structure, person.referent, person.birth_year) == (structure_of(mediator), mediator, 1980)
     page = client.get(response["Location"]).content.decode()
-    assert "La fiche de DUPONT Éléonore est créée." in page
+    assert "Le dossier de DUPONT Éléonore est créé." in page
     assert f"{reverse('accompaniments:sheet_create')}?beneficiary={person.pk}" in page
     assert "Nouvelle fiche pour cette personne" in page
 
