@@ -92,3 +92,12 @@ def _reference_data(db):
     created (region, departments, vocabularies). Fail early and clearly if it is missing."""
     assert Department.objects.filter(code="59").exists(), "reference data (departments) missing"
     assert VocabularyItem.objects.exists(), "reference data (vocabularies) missing"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test of this folder is a browser test, marked or not: `make test` (-m "not browser")
+    never runs one, whose live server and emptied database would break the tests after it."""
+    folder = Path(__file__).parent
+    for item in items:
+        if folder in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)

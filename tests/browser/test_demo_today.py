@@ -4,12 +4,15 @@ coordinator's campaign and dashboard; no absurd lateness, a current year that is
 import io
 import re
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from mediation import demo_data
 from reporting.models import Campaign
 from tests.browser.test_accessibility import ROLE_ACCOUNTS, logged_in_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LATE = re.compile(r"(\d[\d\u202f\u00a0 ]*)\s*jours? de retard")
 
