@@ -6,15 +6,13 @@ is written "app-<number>", which the import of the same structure recognises.
 Text cells that a spreadsheet would run as a formula (starting with = + - @, tab or carriage
 return) are written behind a quote; the import removes that quote."""
 
-import csv
 import datetime
-import io
 
 import tablib
 from auditlog.models import LogEntry
 from django.db.models import Prefetch
 
-from mediation.spreadsheets import safe_cell
+from mediation.spreadsheets import csv_bytes, safe_cell
 
 from .audit import log_bulk
 from .imports import HEADERS
@@ -25,7 +23,6 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
 }
-CSV_DELIMITER = ";"  # what a French spreadsheet expects; the import reads both
 
 
 def caseload_sheets(user):
@@ -99,11 +96,7 @@ def export_caseload(user, fmt):
     sheets = list(caseload_sheets(user))
     table = [[_cell(row.get(h), text_dates=fmt == "csv") for h in HEADERS] for row in rows(sheets)]
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-        writer.writerow(HEADERS)
-        writer.writerows(table)
-        content = ("\ufeff" + out.getvalue()).encode("utf-8")
+        content = csv_bytes(HEADERS, table)
     else:
         dataset = tablib.Dataset(*table, headers=HEADERS, title="Fiches")
         content = dataset.export(fmt)

@@ -5,9 +5,7 @@ with what is needed to call people back. It carries names and phones, like the c
 and follows its rules: CSV, XLSX or ODS, cells that a spreadsheet would run as a formula behind a
 quote, every person in the file logged as read, a file name without any name."""
 
-import csv
 import datetime
-import io
 
 import tablib
 from auditlog.models import LogEntry
@@ -19,10 +17,10 @@ from django.views.decorators.http import require_GET
 from mediation.access import for_roles
 from mediation.enums import Role
 from mediation.perms import role_of
-from mediation.spreadsheets import safe_cell
+from mediation.spreadsheets import csv_bytes, safe_cell
 
 from .audit import log_bulk
-from .exports import CSV_DELIMITER, FORMATS
+from .exports import FORMATS
 from .models import Beneficiary, SheetRequest
 from .personal_data_views import attachment
 
@@ -97,11 +95,7 @@ def export_follow_ups(user, fmt, *, day, base_url=""):
         for r in requests
     ]
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-        writer.writerow(headers)
-        writer.writerows(table)
-        content = ("\ufeff" + out.getvalue()).encode("utf-8")
+        content = csv_bytes(headers, table)
     else:
         content = tablib.Dataset(*table, headers=headers, title="À relancer").export(fmt)
     people = sorted({r.sheet.beneficiary_id for r in requests})

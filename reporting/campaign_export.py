@@ -10,9 +10,7 @@ all the bilans are read by a fixed number of queries, whatever their number.
 Text cells a spreadsheet would run as a formula are written behind a quote, which the import
 removes (mediation.imports.values.unquote)."""
 
-import csv
 import datetime
-import io
 
 import tablib
 from auditlog.models import LogEntry
@@ -21,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accompaniments.audit import log_bulk
-from mediation.spreadsheets import safe_cell
+from mediation.spreadsheets import csv_bytes, safe_cell
 
 from . import history_import as history
 from .enums import BilanAction
@@ -30,7 +28,6 @@ from .models import AnnualBilan, BilanEvent
 
 __all__ = ["BILANS_TITLE", "FORMATS", "STATUS_HEADERS", "STATUS_TITLE", "export_campaign", "filename", "is_late"]
 
-CSV_DELIMITER = ";"  # what a French spreadsheet expects; the import reads it too
 BILANS_TITLE = "Bilans"
 STATUS_TITLE = "État de la campagne"
 PARTS = {"bilans": BILANS_TITLE, "etat": STATUS_TITLE}
@@ -199,14 +196,6 @@ def _sheets(bilans, campaign, today, *, text_dates):
     }
 
 
-def _csv(headers, rows):
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # a BOM: a French spreadsheet opens it as UTF-8
-
-
 def export_campaign(user, campaign, fmt, *, part=None, today=None):
     """(bytes, content type, extension) of the campaign as `user` may see it. XLSX or ODS: the
     workbook (bilans, then status); CSV: one `part`, "bilans" or "etat". Each bilan exported is
@@ -217,7 +206,7 @@ def export_campaign(user, campaign, fmt, *, part=None, today=None):
     sheets = _sheets(bilans, campaign, today, text_dates=fmt == "csv")
     if fmt == "csv":
         _title, headers, rows = sheets[part]
-        content = _csv(headers, rows)
+        content = csv_bytes(headers, rows)
     else:
         book = tablib.Databook(
             [tablib.Dataset(*rows, headers=headers, title=title) for title, headers, rows in sheets.values()]
