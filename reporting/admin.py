@@ -15,7 +15,7 @@ from mediation.enums import Role
 from mediation.models import Department
 from mediation.perms import role_of
 
-from .models import AnnualBilan, ApiToken, ApiTokenUse, BilanEvent, BilanFigure, Campaign, Edition
+from .models import AnnualBilan, ApiToken, ApiTokenUse, BilanEvent, BilanFigure, Campaign, Edition, Publication
 from .scope import scope_choices
 
 
@@ -80,6 +80,31 @@ class EditionAdmin(ReadOnlyAdmin):
         "json_sha256",
         "pdf_sha256",
         "xlsx_sha256",
+    ]
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdmin):
+    """The requests to publish an edition, for reading: where each is, and why one failed."""
+
+    list_display = ["year", "scope_label", "post_type", "version", "state", "requested_by", "requested_at"]
+    list_filter = ["state", "year", "scope_kind", "post_type"]
+    list_select_related = ["requested_by"]
+    fields = [
+        "year",
+        "scope_kind",
+        "scope_code",
+        "scope_label",
+        "post_type",
+        "version",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "state",
+        "error",
+        "started_at",
+        "finished_at",
+        "edition",
     ]
 
 

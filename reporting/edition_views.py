@@ -13,10 +13,12 @@ from mediation.perms import role_of
 
 from . import editions, secrecy
 from .edition_forms import PublishForm
-from .models import Edition
+from .models import Edition, Publication
 from .views import READERS, requested_scope, scope_query
 
 PUBLISHERS = editions.PUBLISHERS
+# How often the list asks again while a publication is under way (htmx trigger).
+POLL_EVERY = "every 2s"
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json; charset=utf-8",
@@ -47,12 +49,14 @@ def file_name(edition):
 
 @for_roles(*PUBLISHERS)
 def edition_publish(request):
+    """The publish form: sending it asks the worker for the edition (a Publication) and leads to
+    the list of editions, which says the publication is under way until the edition is in it."""
     scope = exact_scope(request)
     next_version = editions.next_version(scope)
     form = PublishForm(request.POST or None, next_version=next_version)
     if request.method == "POST" and form.is_valid():
         try:
-            edition = editions.publish(
+            publication = editions.request_publication(
                 scope,
                 by=request.user,
                 version=form.cleaned_data["version"],
@@ -61,10 +65,12 @@ def edition_publish(request):
         except editions.PublishError as error:
             messages.warning(request, str(error))
         else:
-            messages.success(
-                request,
-                f"Édition n° {edition.version} du bilan {scope.year} publiée : les lecteurs l'ouvrent désormais.",
-            )
+            if publication.state == Publication.State.DONE:
+                messages.success(
+                    request,
+                    f"Édition n° {publication.version} du bilan {scope.year} publiée : les lecteurs l'ouvrent "
+                    "désormais.",
+                )
         return redirect(reverse("reporting:edition_list") + "?" + scope_query(scope))
     return render(
         request,
@@ -74,6 +80,7 @@ def edition_publish(request):
             "scope": scope,
             "query": scope_query(scope),
             "next_version": next_version,
+            "under_way": Publication.objects.for_scope(scope).unfinished().first(),
             "breadcrumb_data": breadcrumb(scope, "Publier une édition"),
         },
     )
@@ -89,6 +96,8 @@ def edition_list(request):
         .select_related("published_by")
         .defer(*editions.STORED_FILES)
     )
+    can_publish = role_of(request.user) in PUBLISHERS
+    under_way = Publication.objects.for_scope(scope).unfinished().select_related("requested_by").first()
     return render(
         request,
         "reporting/editions/list.html",
@@ -96,7 +105,12 @@ def edition_list(request):
             "scope": scope,
             "editions": rows,
             "query": scope_query(scope),
-            "can_publish": role_of(request.user) in PUBLISHERS,
+            "can_publish": can_publish,
+            # Where a publication is: under way (the page asks again every few seconds), or failed
+            # (publishers only: readers see the editions that exist).
+            "under_way": under_way,
+            "failed": editions.last_failure(scope) if can_publish and under_way is None else None,
+            "poll_every": POLL_EVERY,
             "public_min_persons": secrecy.public_min_persons(),
             "breadcrumb_data": breadcrumb(scope, "Éditions publiées"),
         },

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,11 +28,13 @@ from .activity import Activity
 from .annual import AnnexColumn, AnnexRow, AnnexTable, AnnualPart, OpenAnswers, RankedItem, RankedList
 from .bilan import Bilan, Headline, compute_bilan
 from .evolution import Evolution, EvolutionRow, EvolutionSeries
-from .models import Edition
+from .models import Edition, Publication
 from .pdf import render_bilan_pdf
 from .public_pdf import render_public_pdf
 from .queries import PostsRegister, RegisterRow
+from .scope import resolve_scope
 from .tables import Cell, CountTable, MeanRow, MeanTable, RequestTable, Row, VolumeRow, VolumeTable
+from .tasks import run_publication
 
 # The dashboard's query parameter asking for the live figures when an edition exists.
 LIVE_PARAM, LIVE_VALUE = "vue", "direct"
@@ -40,6 +43,8 @@ FILE_KINDS = ("json", "pdf", "xlsx")
 STORED_FILES = (*FILE_KINDS, "public_json", "public_pdf", "public_csv")
 # Who publishes: coordinators and administrators, each for the scopes of the dashboard they see.
 PUBLISHERS = (Role.COORDINATOR, Role.ADMIN)
+
+logger = logging.getLogger(__name__)
 
 
 class PublishError(Exception):
@@ -203,6 +208,90 @@ def already_published_message(scope):
         "personne en même temps) : la liste des éditions la montre. Pour en publier une nouvelle, rouvrez le "
         "formulaire."
     )
+
+
+# ---------------------------------------------------------------- publishing, by the worker
+
+PUBLICATION_UNEXPECTED = (
+    "La publication a rencontré une erreur inattendue : aucune édition n'a été créée. Réessayez ; si l'erreur "
+    "se répète, prévenez l'administrateur·rice."
+)
+PUBLICATION_OUT_OF_SCOPE = "Ce bilan n'est plus dans le périmètre de la personne qui l'a demandé : rien n'a été publié."
+
+
+def request_publication(scope, *, by, version, reason=""):
+    """Record `by`'s request to publish `version` of the bilan of `scope` and queue it for the
+    worker (`reporting.tasks.run_publication`), in one transaction: the worker sees both once
+    committed, or neither. Refused (PublishError) when `version` is not the next one or is already
+    asked for: the unique request of a version settles a double click or two coordinators at once."""
+    reason = reason.strip()
+    if version > 1 and not reason:
+        raise PublishError("Indiquez le motif de cette nouvelle édition.")
+    try:
+        with transaction.atomic():
+            if version != next_version(scope):
+                raise PublishError(already_published_message(scope))
+            publication = Publication.objects.create(
+                year=scope.year,
+                scope_kind=scope.kind,
+                scope_code=scope.code,
+                scope_label=scope.label,
+                post_type=scope.post_type or "",
+                version=version,
+                reason=reason,
+                requested_by=by,
+            )
+            run_publication.enqueue(publication.pk)
+    except IntegrityError:
+        raise PublishError(already_published_message(scope)) from None
+    publication.refresh_from_db()  # the test settings' immediate queue has already run it
+    return publication
+
+
+def publication_scope(publication):
+    """The scope of a request, as its author may see it now (None if they no longer may)."""
+    departments = Department.objects.for_user(publication.requested_by)
+    scope = resolve_scope(
+        departments, year=publication.year, key=publication.scope_key, post_type=publication.post_type
+    )
+    if scope is None or (scope.key, scope.post_type or "") != (publication.scope_key, publication.post_type):
+        return None
+    return scope
+
+
+def execute_publication(publication_id):
+    """The worker's part: make the edition a request asks for, once (compute the bilan, render
+    every file, store the Edition, all in one transaction), and record it on the request; or record
+    why not, in French, with nothing made. Returns the request's state."""
+    claimed = Publication.objects.filter(pk=publication_id, state=Publication.State.PENDING).update(
+        state=Publication.State.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return "nothing to publish"
+    publication = Publication.objects.select_related("requested_by").get(pk=publication_id)
+    try:
+        scope = publication_scope(publication)
+        if scope is None:
+            raise PublishError(PUBLICATION_OUT_OF_SCOPE)
+        with transaction.atomic():
+            edition = publish(
+                scope, by=publication.requested_by, version=publication.version, reason=publication.reason
+            )
+            publication.finish(edition=edition, on=timezone.now())
+    except PublishError as error:
+        publication.fail(error=str(error), on=timezone.now())
+    except Exception:  # a bug must end the request, visibly, never leave it running
+        logger.exception("publication %s (by user %s) failed", publication.pk, publication.requested_by_id)
+        publication.fail(error=PUBLICATION_UNEXPECTED, on=timezone.now())
+    return publication.state
+
+
+def last_failure(scope):
+    """The scope's latest request if it failed after the latest edition (what the list says), or None."""
+    latest = Publication.objects.for_scope(scope).order_by("-requested_at", "-pk").first()
+    if latest is None or latest.state != Publication.State.FAILED or latest.version != next_version(scope):
+        return None
+    return latest
 
 
 # ---------------------------------------------------------------- the stored JSON, read back

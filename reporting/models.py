@@ -624,6 +624,84 @@ class Edition(models.Model):
         return bool(self.public_json_sha256)
 
 
+class PublicationQuerySet(models.QuerySet):
+    def for_scope(self, scope):
+        """The publication requests of one year, territory and post type (or all post types)."""
+        return self.filter(
+            year=scope.year, scope_kind=scope.kind, scope_code=scope.code, post_type=scope.post_type or ""
+        )
+
+    def unfinished(self):
+        return self.filter(state__in=(Publication.State.PENDING, Publication.State.RUNNING))
+
+
+class Publication(models.Model):
+    """A coordinator's request to publish an edition (the publish form sent), made by the worker
+    (`reporting.tasks.run_publication`): the scope, the version and the reason asked for, where it
+    is, and once made its Edition, or why it failed (nothing is made then). One request per
+    version of a scope until it fails: the same form sent twice, or by two people at once, asks
+    once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Publiée"
+        FAILED = "failed", "Échec"
+
+    year = models.PositiveSmallIntegerField("année du bilan")
+    scope_kind = models.CharField("niveau du territoire", max_length=20)
+    scope_code = models.CharField("code du territoire", max_length=20)
+    scope_label = models.CharField("territoire", max_length=200)
+    post_type = models.CharField("type de poste", max_length=10, choices=PostType.choices, blank=True)
+    version = models.PositiveSmallIntegerField("n° d'édition")
+    reason = models.TextField("motif de la nouvelle édition", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="demandée par"
+    )
+    requested_at = models.DateTimeField("demandée le", default=timezone.now)
+    state = models.CharField("état", max_length=10, choices=State.choices, default=State.PENDING)
+    error = models.CharField("erreur", max_length=500, blank=True)
+    started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    edition = models.OneToOneField(
+        Edition, on_delete=models.PROTECT, null=True, blank=True, related_name="publication", verbose_name="édition"
+    )
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "publication d'une édition"
+        verbose_name_plural = "publications d'éditions"
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "scope_kind", "scope_code", "post_type", "version"],
+                condition=~Q(state="failed"),
+                name="publication_one_request_per_version",
+                violation_error_message="La publication de cette édition est déjà demandée.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Bilan {self.year} — {self.scope_label} — édition n° {self.version} ({self.get_state_display()})"
+
+    @property
+    def scope_key(self):
+        return f"{self.scope_kind}:{self.scope_code}"
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    def finish(self, *, edition, on):
+        self.state, self.edition, self.finished_at = self.State.DONE, edition, on
+        self.save(update_fields=["state", "edition", "finished_at"])
+
+    def fail(self, *, error, on):
+        self.state, self.error, self.finished_at = self.State.FAILED, error[:500], on
+        self.save(update_fields=["state", "error", "finished_at"])
+
+
 # ---------------------------------------------------------------- read-only API tokens
 
 
