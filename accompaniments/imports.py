@@ -551,11 +551,13 @@ class SheetImport:
         new_requests, changed_requests = [], []
         for _key, planned in chunk:
             sheet_pk = planned.instance.pk if planned.instance is not None else planned.existing["pk"]
+            post_id = planned.rows[0].post.pk
             for row in planned.rows:
                 if row.request is None:
                     continue
                 if row.stored_request is None:
-                    new_requests.append(SheetRequest(sheet_id=sheet_pk, **row.request))
+                    # The sheet's post given here: bulk_create would read it back from the sheets.
+                    new_requests.append(SheetRequest(sheet_id=sheet_pk, post_id=post_id, **row.request))
                 elif row.request_changes:
                     request = SheetRequest(pk=row.stored_request["pk"], **row.request, sheet_id=sheet_pk)
                     request.follow_up_on = None
