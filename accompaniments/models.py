@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.lookups import IsNull
 
 from mediation import perms
 from mediation.enums import Role, Vocabulary
@@ -18,6 +19,12 @@ MIN_BIRTH_YEAR = 1900
 MAX_BIRTH_YEAR = 2100
 # Ids per statement when requests follow their sheets' post (SQLite allows 32 766 parameters).
 BATCH = 10_000
+# The stored count of a sheet's requests in each status (Sheet.refresh_follow_up).
+STATUS_COUNT_FIELDS = {
+    RequestStatus.IN_PROGRESS: "open_request_count",
+    RequestStatus.RESOLVED: "resolved_request_count",
+    RequestStatus.UNRESOLVED: "unresolved_request_count",
+}
 
 
 def search_key(*parts):
@@ -121,16 +128,42 @@ class SheetQuerySet(models.QuerySet):
             return self.filter(mediator=user)
         return self
 
-    def with_next_follow_up(self):
-        """Annotate `next_follow_up_on`, the earliest follow-up of the sheet's open requests (None
-        without one). A join and GROUP BY: to sort a large caseload, select the ids with it and
-        fetch the rows of one page afterwards (see accompaniments.views.home)."""
-        return self.annotate(
-            next_follow_up_on=Min("requests__follow_up_on", filter=Q(requests__status=RequestStatus.IN_PROGRESS))
-        )
+    def by_next_follow_up(self):
+        """The caseload's order: the next follow-up first (sheets without one last), then the
+        latest opened. Follows the index sheet_mediator_follow_up, on both databases."""
+        return self.order_by("-has_follow_up", "next_follow_up_on", "-opened_on", "-pk")
+
+    def with_request_status(self, status):
+        """Sheets holding at least one request in this status (the stored counts)."""
+        return self.filter(**{f"{STATUS_COUNT_FIELDS[status]}__gt": 0})
+
+    def refresh_follow_up(self, sheet_ids):
+        """Store again on these sheets what the caseload sorts and filters on (the next follow-up
+        of their requests in progress, their number of requests per status): one UPDATE with
+        correlated subqueries per batch of ids, whatever wrote the requests."""
+        ids = sorted({pk for pk in sheet_ids if pk is not None})
+        requests = SheetRequest.objects.filter(sheet_id=OuterRef("pk")).order_by().values("sheet_id")
+        in_progress = requests.filter(status=RequestStatus.IN_PROGRESS)
+        # The flag repeats the minimum's subquery, which follows the index by sheet: an EXISTS
+        # there made SQLite walk every request in progress once per sheet.
+        next_follow_up = Subquery(in_progress.annotate(day=Min("follow_up_on")).values("day"))
+        values = {"next_follow_up_on": next_follow_up, "has_follow_up": IsNull(next_follow_up, False)}
+        for status, field in STATUS_COUNT_FIELDS.items():
+            counted = requests.filter(status=status).annotate(n=Count("pk")).values("n")
+            values[field] = Coalesce(Subquery(counted), 0)
+        for start in range(0, len(ids), BATCH):
+            Sheet.objects.filter(pk__in=ids[start : start + BATCH]).update(**values)
+
+
+# The request fields the sheet's stored follow-up and counts are computed from.
+FOLLOW_UP_SOURCES = {"status", "follow_up_on", "sheet", "sheet_id"}
 
 
 class SheetRequestQuerySet(models.QuerySet):
+    """Every bulk write of requests (create, update, delete) stores their sheets' follow-up and
+    counts again; a path writing requests without the ORM (COPY, raw SQL) calls
+    Sheet.objects.refresh_follow_up itself."""
+
     def bulk_create(self, objs, *args, **kwargs):
         """Requests created in bulk (imports, demo) take their sheet's post, as save() does."""
         objs = list(objs)
@@ -142,7 +175,41 @@ class SheetRequestQuerySet(models.QuerySet):
         for obj in objs:
             if obj.post_id is None:
                 obj.post_id = cached.get(obj.sheet_id)
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            Sheet.objects.refresh_follow_up(o.sheet_id for o in objs)
+        return created
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        """Their sheets' stored follow-up and counts follow (Sheet.refresh_follow_up)."""
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            count = super().bulk_update(objs, fields, batch_size=batch_size)
+            if set(fields) & FOLLOW_UP_SOURCES:
+                Sheet.objects.refresh_follow_up(o.sheet_id for o in objs)
+        return count
+
+    def update(self, **kwargs):
+        """Requests changed in bulk: their sheets' stored follow-up and counts follow."""
+        if not set(kwargs) & FOLLOW_UP_SOURCES:
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            sheet_ids = set(self.values_list("sheet_id", flat=True))
+            count = super().update(**kwargs)
+            moved_to = kwargs.get("sheet_id", kwargs.get("sheet"))
+            if moved_to is not None:
+                sheet_ids.add(getattr(moved_to, "pk", moved_to))
+            Sheet.objects.refresh_follow_up(sheet_ids)
+        return count
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            sheet_ids = set(self.values_list("sheet_id", flat=True))
+            deleted = super().delete()
+            Sheet.objects.refresh_follow_up(sheet_ids)
+        return deleted
+
+    delete.alters_data = True
 
     def sync_post(self, *, sheet_ids):
         """Give the requests of these sheets their sheet's current post, in one statement per batch."""
@@ -168,14 +235,6 @@ class SheetRequestQuerySet(models.QuerySet):
         if perms.role_of(user) == Role.MEDIATOR:
             return self.filter(sheet__mediator=user)
         return self
-
-    def counts_by_sheet(self, sheet_ids):
-        """{sheet id: {status: number of requests}} for these sheets, in one query."""
-        counts = {}
-        rows = self.filter(sheet_id__in=sheet_ids).order_by().values_list("sheet_id", "status").annotate(n=Count("pk"))
-        for sheet_id, status, n in rows:
-            counts.setdefault(sheet_id, {})[status] = n
-        return counts
 
 
 # ---------------------------------------------------------------- models
@@ -353,6 +412,17 @@ class Sheet(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    # What the caseload sorts and filters on, stored from the sheet's requests so that its pages
+    # read one index instead of every request of the caseload: kept in step by every write of
+    # requests (SheetRequest.save and delete, SheetRequestQuerySet's bulk writes), through
+    # SheetQuerySet.refresh_follow_up.
+    next_follow_up_on = models.DateField(
+        "prochaine relance", null=True, blank=True, editable=False, help_text="La plus proche des demandes en cours."
+    )
+    has_follow_up = models.BooleanField("relance prévue", default=False, editable=False)
+    open_request_count = models.PositiveIntegerField("demandes en cours", default=0, editable=False)
+    resolved_request_count = models.PositiveIntegerField("demandes résolues", default=0, editable=False)
+    unresolved_request_count = models.PositiveIntegerField("demandes non résolues", default=0, editable=False)
 
     objects = SheetQuerySet.as_manager()
 
@@ -363,6 +433,12 @@ class Sheet(models.Model):
         indexes = [
             models.Index(fields=["opened_on"], name="sheet_opened_on"),
             models.Index(fields=["post", "opened_on"], name="sheet_post_opened_on"),
+            # « Mes accompagnements » in its order (SheetQuerySet.by_next_follow_up), and its
+            # « relance due » filter as a range of it.
+            models.Index(
+                fields=["mediator", "-has_follow_up", "next_follow_up_on", "-opened_on", "-id"],
+                name="sheet_mediator_follow_up",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -465,11 +541,29 @@ class SheetRequest(models.Model):
         return f"{self.get_domain_display()} — {self.kind}"
 
     def save(self, *args, **kwargs):
+        """Saved, the request's sheet stores again its next follow-up and counts (and the sheet
+        it left, if it moved)."""
         if self.post_id is None and self.sheet_id is not None:
             self.post_id = self.sheet.post_id
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = [*kwargs["update_fields"], "post"]
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            Sheet.objects.refresh_follow_up([self.sheet_id, getattr(self, "_stored_sheet_id", None)])
+        self._stored_sheet_id = self.sheet_id
+
+    def delete(self, *args, **kwargs):
+        sheet_id = self.sheet_id
+        with transaction.atomic(using=kwargs.get("using")):
+            deleted = super().delete(*args, **kwargs)
+            Sheet.objects.refresh_follow_up([sheet_id])
+        return deleted
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        request = super().from_db(db, field_names, values)
+        request._stored_sheet_id = request.__dict__.get("sheet_id")
+        return request
 
     def resolve(self, *, on, resolved=True):
         self.status = RequestStatus.RESOLVED if resolved else RequestStatus.UNRESOLVED

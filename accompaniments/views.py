@@ -6,7 +6,7 @@ import logging
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.forms.formsets import BaseFormSet
 from django.forms.utils import ErrorDict
 from django.http import Http404
@@ -164,16 +164,16 @@ def home(request):
     chosen = filter_form.valid_filters() if filters else {}
     name_form = NameSearchForm()
 
-    caseload = Sheet.objects.for_user(user).in_caseload_of(user).with_next_follow_up()
-    # Request filters as non-correlated IN subqueries: a correlated EXISTS lets SQLite walk the
-    # (status, follow_up_on) index once per sheet.
+    # What the caseload sorts and filters on is stored on each sheet (Sheet.next_follow_up_on and
+    # the counts per status): one index walked in the page's order, never the caseload's requests.
+    caseload = Sheet.objects.for_user(user).in_caseload_of(user)
     my_requests = SheetRequest.objects.for_user(user).in_caseload_of(user)
     if chosen.get("statut"):
-        caseload = caseload.filter(pk__in=my_requests.filter(status=chosen["statut"]).values("sheet_id"))
+        caseload = caseload.with_request_status(chosen["statut"])
     if chosen.get("domaine"):
         caseload = caseload.filter(pk__in=my_requests.filter(domain=chosen["domaine"]).values("sheet_id"))
     if chosen.get("a_relancer"):
-        caseload = caseload.filter(next_follow_up_on__lte=today)
+        caseload = caseload.filter(has_follow_up=True, next_follow_up_on__lte=today)
     if chosen.get("du"):
         caseload = caseload.filter(opened_on__gte=chosen["du"])
     if chosen.get("au"):
@@ -183,18 +183,20 @@ def home(request):
 
     # Sort the ids alone, then fetch the rows of the page: joining people and posts to every
     # sheet of the caseload before sorting costs more than the sort itself.
-    ordered = caseload.order_by(F("next_follow_up_on").asc(nulls_last=True), "-opened_on", "-pk").values_list(
-        "pk", "next_follow_up_on"
-    )
+    ordered = caseload.by_next_follow_up().values_list("pk", flat=True)
     page = _with_page_range(Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page")))
-    next_follow_ups = dict(page.object_list)
-    rows = Sheet.objects.select_related("beneficiary", "post", "mediator").in_bulk(list(next_follow_ups))
-    counts = SheetRequest.objects.counts_by_sheet(list(next_follow_ups))
-    page.object_list = [rows[pk] for pk in next_follow_ups]
+    ids = list(page.object_list)
+    rows = Sheet.objects.select_related("beneficiary", "post", "mediator").in_bulk(ids)
+    page.object_list = [rows[pk] for pk in ids]
     for sheet in page.object_list:
-        sheet.next_follow_up_on = next_follow_ups[sheet.pk]
-        sheet.badges = _request_badges(counts.get(sheet.pk, {}))
-    log_page(Sheet, list(next_follow_ups), page="caseload", actor=user)
+        sheet.badges = _request_badges(
+            {
+                RequestStatus.IN_PROGRESS: sheet.open_request_count,
+                RequestStatus.RESOLVED: sheet.resolved_request_count,
+                RequestStatus.UNRESOLVED: sheet.unresolved_request_count,
+            }
+        )
+    log_page(Sheet, ids, page="caseload", actor=user)
     due_count = my_requests.follow_up_due(today).count()
     holdings = []
     if is_mediator:

@@ -7,7 +7,13 @@ on the configured server), built with the migrations, analysed for the query pla
 filled, and dropped at the end: the configured database is never read or written. In it, two
 structures of one mediator each, one small (a tenth of the volume) and one large, are filled
 in bulk; then each page is requested through the Django test client. Prints the median and
-p95 times at the large volume and the number of SQL queries at both volumes: they must be the same."""
+p95 times at the large volume and the number of SQL queries at both volumes: they must be the same.
+The last line closes due requests from « À relancer » (a POST, and the page it brings back to).
+
+For PostgreSQL, run it with the server's URL instead of the test settings' SQLite:
+
+    env -u DJANGO_SETTINGS_MODULE DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation \
+        python manage.py benchmark_caseload --people 20000 --sheets 80000"""
 
 import datetime
 import os
@@ -23,7 +29,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accompaniments import demo
-from accompaniments.models import Beneficiary, Sheet
+from accompaniments.enums import RequestStatus
+from accompaniments.models import Beneficiary, Sheet, SheetRequest
 from mediation.enums import Funding, PostType, Role, StructureKind
 from mediation.models import Commune, Department, Membership, Post, PostHolding, Structure, User
 
@@ -33,7 +40,10 @@ SLOW_PAGE = 2.0
 
 
 class Command(BaseCommand):
-    help = "Mesure « Mes accompagnements », « À relancer » et les pages d'une personne sur un gros volume."
+    help = (
+        "Mesure « Mes accompagnements », « À relancer », la clôture d'une demande et les pages d'une "
+        "personne sur un gros volume."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--people", type=int, default=5000)
@@ -69,13 +79,19 @@ class Command(BaseCommand):
                 if large_status != 200 or small_status != 200:
                     self.stdout.write(f"{label:28} non mesurée (réponse {large_status})")
                     continue
-                timings.sort()
-                self.stdout.write(
-                    f"{label:28} {statistics.median(timings) * 1000:6.1f} ms "
-                    f"{timings[int(0.95 * (len(timings) - 1))] * 1000:6.1f} ms   "
-                    f"{large_queries} / {small_queries}"
-                    + ("" if large_queries == small_queries else "  ← le nombre de requêtes varie avec le volume !")
-                )
+                self._report(label, timings, large_queries, small_queries)
+            small_queries, _ = self._measure_close(small, runs=1)
+            large_queries, timings = self._measure_close(large, runs=runs)
+            self._report("Clore une demande (+ retour)", timings, large_queries, small_queries)
+
+    def _report(self, label, timings, large_queries, small_queries):
+        timings = sorted(timings)
+        self.stdout.write(
+            f"{label:28} {statistics.median(timings) * 1000:6.1f} ms "
+            f"{timings[int(0.95 * (len(timings) - 1))] * 1000:6.1f} ms   "
+            f"{large_queries} / {small_queries}"
+            + ("" if large_queries == small_queries else "  ← le nombre de requêtes varie avec le volume !")
+        )
 
     def _pages(self):
         return [
@@ -150,6 +166,35 @@ class Command(BaseCommand):
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         return status, len(queries), timings
+
+    @override_settings(ALLOWED_HOSTS=["testserver", "localhost"], DEBUG=False)
+    def _measure_close(self, user, *, runs):
+        """(SQL queries of one close, timings of `runs` closes): the mediator resolves a due
+        request from « À relancer » and is brought back to it (the POST and the page it redirects
+        to), one request of her own each time, the most overdue first."""
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        back = reverse("accompaniments:follow_ups")
+        due = SheetRequest.objects.filter(sheet__mediator=user).follow_up_due(datetime.date.today())
+        pks = list(due.order_by("follow_up_on", "pk").values_list("pk", flat=True)[: runs + 2])
+        data = {"status": RequestStatus.RESOLVED, "closed_on": datetime.date.today().isoformat(), "next": back}
+
+        def close(pk):
+            response = client.post(reverse("accompaniments:request_close", args=[pk]), data, follow=True)
+            assert response.status_code == 200 and response.redirect_chain[-1][0] == back, pk
+            assert not SheetRequest.objects.filter(pk=pk, status=RequestStatus.IN_PROGRESS).exists(), pk
+
+        close(pks.pop(0))  # warm up
+        queries = []
+        with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+            close(pks.pop(0))
+        queries = queries[:-1]  # the check that it was closed
+        timings = []
+        for pk in pks:
+            start = time.perf_counter()
+            close(pk)
+            timings.append(time.perf_counter() - start)
+        return len(queries), timings
 
 
 class temporary_database:
