@@ -21,6 +21,7 @@ it without showing anything."""
 import datetime
 import re
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
@@ -51,6 +52,8 @@ UNKNOWN_CLOSING = (
     "ouverture (au bilan, closes dans l'année de la fiche), affichée(s) « date inconnue »"
 )
 APP_ID = re.compile(r"^app-(\d+)$", re.IGNORECASE)
+# Cells that differ on nearly every row: not worth remembering (see SheetImport._parse).
+UNIQUE_CELLS = frozenset({"identifiant_personne", "nom", "prenom"})
 
 COLUMNS = (
     Column("email_mediateur", "E-mail du ou de la médiateur·rice", True, "Adresse de son compte dans l'application."),
@@ -239,6 +242,7 @@ class SheetImport:
             RequestDomain.CARE: values.vocabulary_choices(Vocabulary.CARE_REQUEST, name="type de demande"),
         }
         self.today = timezone.localdate()
+        self._seen = {}  # (column, cell) -> (value, errors): see _parse
 
     def _get(self, row, key):
         position = self.index.get(key)
@@ -247,7 +251,26 @@ class SheetImport:
     def _has(self, key):
         return key in self.index
 
+    @staticmethod
+    def _read(column, reader, raw, options, errors):
+        try:
+            return reader(raw, **options)
+        except CellError as error:
+            errors.append((column, str(error)))
+            return None
+
     def _date(self, raw, errors, column, *, required=False):
+        if not isinstance(raw, Hashable):
+            return self._read_date(raw, errors, column, required=required)
+        key = (column, values.date, type(raw), raw)
+        if key not in self._seen:
+            found = []
+            self._seen[key] = (self._read_date(raw, found, column, required=required), found)
+        day, found = self._seen[key]
+        errors.extend(found)
+        return day
+
+    def _read_date(self, raw, errors, column, *, required=False):
         try:
             day = values.date(raw, required=required)
         except CellError as error:
@@ -260,13 +283,23 @@ class SheetImport:
 
     def _parse(self, row):
         errors = []
+        seen = self._seen
 
         def read(column, reader, **options):
-            try:
-                return reader(self._get(row, column), **options)
-            except CellError as error:
-                errors.append((column, str(error)))
-                return None
+            # A column is read by one reader with the same options on every row (the type of
+            # request by its domain's list): a cell's value, or its error, is worked out once
+            # per spelling (a file repeats a few emails, posts, dates and list values on every
+            # row), but for the people's own cells. The type too: True == 1, but not as an age.
+            raw = self._get(row, column)
+            key = (column, reader, type(raw), raw)
+            if column in UNIQUE_CELLS or not isinstance(raw, Hashable):
+                return self._read(column, reader, raw, options, errors)
+            if key not in seen:
+                found = []
+                seen[key] = (self._read(column, reader, raw, options, found), found)
+            value, found = seen[key]
+            errors.extend(found)
+            return value
 
         email = read("email_mediateur", values.email, required=True)
         mediator = self.users.get(email) if email else None

@@ -148,6 +148,26 @@ def test_one_bad_row_imports_nothing_and_is_named(admin, mediator):
     assert not Beneficiary.objects.exists() and not Sheet.objects.exists()
 
 
+def test_a_value_repeated_on_many_rows_is_judged_on_each_of_them(admin, mediator):
+    """A file repeats the same few spellings: each row still gets its own verdict and error."""
+    data = sheets_file(
+        row("A-1", sexe="Femmme"),
+        row("A-2", sexe="Femmme"),
+        row("A-3"),
+        row("A-4", domaine="soins"),  # the type of the first rows, not in the care list
+        row("A-5", date="01/01/2999", etat="en cours", date_ouverture="", date_cloture=""),
+        row("A-6", date="01/01/2999", etat="en cours", date_ouverture="", date_cloture=""),
+    )
+    report = run("fiches", data, user=admin, dry_run=True)
+    assert [(line, column) for line, column, _ in errors_of(report)] == [
+        (2, "sexe"),
+        (3, "sexe"),
+        (5, "type_demande"),
+        (6, "date_fiche"),
+        (7, "date_fiche"),
+    ]
+
+
 def test_the_dry_run_writes_nothing(admin, mediator):
     report = run("fiches", sheets_file(row("A-1"), row("A-2")), user=admin, dry_run=True)
     assert (report.created, report.errors) == (2, [])
