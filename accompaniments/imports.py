@@ -29,8 +29,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mediation.enums import Vocabulary
+from mediation.imports import bulk, values
 from mediation.imports import report as progress
-from mediation.imports import values
 from mediation.imports.formats import thousands
 from mediation.imports.report import Column, ImportReport, Progress, cell, finish, map_headers
 from mediation.imports.services import ImportKind
@@ -559,7 +559,7 @@ class SheetImport:
         created_people = list(created_people.values())
         for person in created_people:
             person.fill_duplicate_keys()  # save() would, bulk_create does not
-        Beneficiary.objects.bulk_create(created_people, batch_size=BATCH_SIZE)
+        bulk.insert(created_people, batch_size=BATCH_SIZE)
         new_sheets, changed_sheets = [], []
         for key, planned in chunk:
             first = planned.rows[0]
@@ -577,7 +577,7 @@ class SheetImport:
                 for name, value in planned.changes.items():
                     setattr(sheet, name, value)
                 changed_sheets.append(sheet)
-        Sheet.objects.bulk_create(new_sheets, batch_size=BATCH_SIZE)
+        bulk.insert(new_sheets, batch_size=BATCH_SIZE)
         if changed_sheets:
             fields = sorted({n for _key, planned in chunk for n in planned.changes})
             Sheet.objects.bulk_update(changed_sheets, [f.removesuffix("_id") for f in fields], batch_size=BATCH_SIZE)
