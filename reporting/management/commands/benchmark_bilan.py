@@ -58,14 +58,16 @@ INSERT_PEOPLE = (
 INSERT_SHEETS = (
     """INSERT INTO accompaniments_sheet
         (beneficiary_id, post_id, mediator_id, opened_on, age, lives_in_qpv, notes, version,
-         created_at, updated_at, sex_id, resources_id, came_via_id, contact_mode_id)
+         created_at, updated_at, sex_id, resources_id, came_via_id, contact_mode_id,
+         has_follow_up, open_request_count, resolved_request_count, unresolved_request_count)
     SELECT %(first_person)s + (g %% %(people)s), """
     + POST
     + ", "
     + MEDIATOR
     + """, %(year_start)s::date + (g %% 365), 16 + floor(random() * 70)::int, random() < 0.6, '', 1, now(), now(), """
     + ", ".join((SEX, RESOURCES, CAME_VIA, CONTACT))
-    + " FROM generate_series(1, %(sheets)s) AS g"
+    # The caseload's stored follow-up columns: none (the bilan does not read them).
+    + ", false, 0, 0, 0 FROM generate_series(1, %(sheets)s) AS g"
 )
 # One request per sheet when every = 1, on every other sheet when every = 2; 60 % resolved.
 INSERT_REQUESTS = (
