@@ -2,7 +2,7 @@
 scope, made once from one computation and stored as they were, so that what the region cites
 never moves. The dashboard shows the latest edition from its stored JSON (rebuilt into the same
 Bilan the live computation returns, so the same templates and charts draw it); the live figures
-stay one click away, with what differs from the edition listed.
+stay one click away, with what differs from the edition listed and marked in place.
 
 Every edition is the readers' edition (secrecy.py): whoever publishes it, what a reader opens
 through an edition is what the reader would see live."""
@@ -430,6 +430,15 @@ class Difference:
     edition: str
     live: str
     anchor: str = ""  # where the dashboard shows it
+    # Where the cell is in the bilan: (table key, row label, its occurrence, column index in
+    # exports.grid), or (SUMMARY, headline key, 1, None); the column None for a whole row or table.
+    key: tuple = ()
+    row_state: str = ""  # NEW_ROW, REMOVED_ROW (the row on one side only) or "" (on both)
+    target: str = ""  # the id of its mark on the live page, once placed (marks())
+
+
+SUMMARY = "en-resume"
+NEW_ROW, REMOVED_ROW = "new", "removed"
 
 
 def show(value, unit=""):
@@ -472,7 +481,8 @@ def differences(edition, live):
                     "",
                     show(headline.value, headline.unit),
                     show(now, headline.unit),
-                    "en-resume",
+                    SUMMARY,
+                    key=(SUMMARY, headline.key, 1, None),
                 )
             )
     live_tables = {table.key: table for table in live.tables}
@@ -482,26 +492,112 @@ def differences(edition, live):
     return tuple(found)
 
 
+def table_anchor(key):
+    return "postes" if key == "register" else f"tableau-{key}"
+
+
 def _table_differences(edition, live):
     table = edition if edition is not None else live
     title, header, rows = exports.grid(table)
-    anchor = "postes" if table.key == "register" else f"tableau-{table.key}"
+    anchor = table_anchor(table.key)
     if edition is None or live is None:
         state = ("non diffusé", "diffusé") if edition is None else ("diffusé", "non diffusé")
-        return [Difference(title, "Tout le tableau", "", *state, anchor)]
+        return [Difference(title, "Tout le tableau", "", *state, anchor, key=(table.key, "", 1, None))]
     _title, live_header, live_rows = exports.grid(live)
     mine, theirs = _keyed_rows(rows), _keyed_rows(live_rows)
     found = []
     for key in dict.fromkeys((*mine, *theirs)):
         before, now = mine.get(key, ()), theirs.get(key, ())
+        row_state = REMOVED_ROW if key not in theirs else NEW_ROW if key not in mine else ""
         for index in range(1, max(len(before), len(now))):
             old = before[index] if index < len(before) else None
             new = now[index] if index < len(now) else None
             if not _same(old, new):
                 names = live_header if index < len(live_header) else header
                 column = names[index] if index < len(names) else ""
-                found.append(Difference(title, key[0], column, show(old), show(new), anchor))
+                found.append(
+                    Difference(
+                        title,
+                        key[0],
+                        column,
+                        show(old),
+                        show(new),
+                        anchor,
+                        key=(table.key, *key, index),
+                        row_state=row_state,
+                    )
+                )
     return found
+
+
+def removed_rows_anchor(key):
+    return f"lignes-retirees-{key}"
+
+
+@dataclass(frozen=True)
+class Marks:
+    """The differences placed on the live page, for its templates (reporting/templatetags/
+    edition_marks.py) to look up by cell: each cell or headline that differs carries the mark of
+    its Difference, a row the edition did not have is marked as a whole, and the rows the live
+    figures no longer have are named under their table."""
+
+    cells: dict  # {(table key, row label, column index): Difference}
+    new_rows: dict  # {(table key, row label): Difference} (the row's first)
+    removed_rows: dict  # {table key: (row label, …)}
+
+    def __bool__(self):
+        return bool(self.cells or self.new_rows or self.removed_rows)
+
+
+NO_MARKS = Marks(cells={}, new_rows={}, removed_rows={})
+
+
+def _column_key(table, index):
+    """How a table's template names a column: its index in exports.grid, but for Annexe 1 (whose
+    page leaves out empty columns) its column's key, or "previous"."""
+    if not isinstance(table, AnnexTable) or index is None:
+        return index
+    columns = (*(column.key for column in table.columns), *(("previous",) if table.previous else ()))
+    return columns[index - 1] if index - 1 < len(columns) else index
+
+
+def marks(found, shown):
+    """The differences `found` with the id each one's mark takes on the page drawing `shown` (the
+    Bilan drawn, which for a coordinator is not the readers' one it was compared with: a row only
+    the readers' figures have, « Autres départements regroupés », has no mark there), and their
+    Marks. A difference with no place on the page leads to its table."""
+    tables = {table.key: table for table in shown.tables}
+    drawn = {key: _keyed_rows(exports.grid(table)[2]) for key, table in tables.items()}
+    headlines = {h.key for h in shown.summary}
+    cells, new_rows, removed, placed = {}, {}, {}, []
+    for number, difference in enumerate(found, start=1):
+        table_key, row, occurrence, column = difference.key or ("", "", 1, None)
+        own, place, target = f"ecart-{number}", None, difference.anchor
+        if table_key == SUMMARY:
+            if row in headlines:
+                place, target = "cell", own
+        elif column is None or occurrence != 1:
+            pass  # a whole table, or a row whose label repeats: its table
+        elif difference.row_state == REMOVED_ROW:
+            if table_key in drawn:
+                removed.setdefault(table_key, {})[row] = None
+                target = removed_rows_anchor(table_key)
+        elif (row, occurrence) in drawn.get(table_key, {}):
+            if difference.row_state != NEW_ROW:
+                place, target = "cell", own
+            elif (table_key, row) in new_rows:
+                target = new_rows[(table_key, row)].target
+            else:
+                place, target = "row", own
+        difference = dataclasses.replace(difference, target=target)
+        if place == "cell":
+            cells[(table_key, row, _column_key(tables.get(table_key), column))] = difference
+        elif place == "row":
+            new_rows[(table_key, row)] = difference
+        placed.append(difference)
+    return tuple(placed), Marks(
+        cells=cells, new_rows=new_rows, removed_rows={key: tuple(rows) for key, rows in removed.items()}
+    )
 
 
 # ---------------------------------------------------------------- what the dashboard shows
@@ -517,6 +613,7 @@ class Shown:
     query: str  # the scope's query string
     can_publish: bool = False
     differences: tuple = ()
+    marks: Marks = NO_MARKS
 
     @property
     def live(self):
@@ -586,5 +683,5 @@ def shown(request, scope, query):
         return Shown(bilan=bilan, edition=None, **context)
     # Compared with the readers' edition of the live figures, as the edition holds.
     readers = bilan if scope.protected else compute_bilan(readers_scope(scope))
-    found = differences(edition_bilan(latest, scope), readers)
-    return Shown(bilan=bilan, edition=None, differences=found, **context)
+    found, placed = marks(differences(edition_bilan(latest, scope), readers), bilan)
+    return Shown(bilan=bilan, edition=None, differences=found, marks=placed, **context)

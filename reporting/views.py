@@ -81,6 +81,7 @@ def dashboard(request):
         bilan_context(shown.bilan)
         | {
             "shown": shown,
+            "marks": shown.marks,  # the figures differing from the edition, marked in place
             "query": scope_query(scope) + shown.query_suffix,
             "choices": scope_choices(departments),
             "years": selectable_years(),
