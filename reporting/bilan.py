@@ -26,7 +26,7 @@ from .activity import (
 )
 from .annual import AnnualPart, compute_annual
 from .comparison import compare_activity, compare_annual, compare_register
-from .evolution import Evolution, compute_evolution
+from .evolution import Evolution, compute_evolution, evolution_years
 from .tables import percent
 
 
@@ -84,7 +84,8 @@ def compute_bilan(scope, *, cached=True):
     """The bilan of `scope`, computed once per version of the data (reporting.data_version) and
     shared by every output: dashboard, PDF, workbooks, JSON, single tables, editions. A write
     that can change a figure changes the version, so a figure is never served stale."""
-    key = _cache_key(scope) if cached else None
+    versions = _versions(scope) if cached else None
+    key = _cache_key(scope, versions) if versions is not None else None
     if key is not None:
         try:
             found = cache.get(key)
@@ -92,7 +93,7 @@ def compute_bilan(scope, *, cached=True):
             found = None
         if isinstance(found, Bilan):
             return found
-    bilan = _compute_in_one_transaction(scope)
+    bilan = _compute_in_one_transaction(scope, versions)
     if key is not None:
         cache.set(key, bilan, BILAN_CACHE_SECONDS)
     return bilan
@@ -111,21 +112,16 @@ def _code_version():
     return digest.hexdigest()[:16]
 
 
-def _cache_key(scope):
-    """The cache key of a scope's bilan at the current data version; None when the data as this
-    transaction sees them has no trustworthy version (its own writes not committed yet)."""
-    version = data_version.current()
-    if version is None:
-        return None
+def _cache_key(scope, versions):
+    """The cache key of a scope's bilan at the data versions of the years it reads: N and N−1
+    for its tables, N−4 … N for its evolution (reporting.data_version)."""
+    global_version, years = versions
     parts = (
         _code_version(),
-        version,
+        global_version,
+        ",".join(f"{year}:{token}" for year, token in sorted(years.items())),
         scope.year,
-        scope.kind,
-        scope.code,
-        ",".join(str(pk) for pk in sorted(scope.department_ids)),
-        scope.post_type or "-",
-        "protected" if scope.protected else "full",
+        *_scope_parts(scope),
         # The register is read today while the year is running.
         register_day(scope.year).isoformat(),
         register_day(scope.year - 1).isoformat(),
@@ -133,7 +129,36 @@ def _cache_key(scope):
     return "bilan:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _compute_in_one_transaction(scope):
+def _scope_parts(scope):
+    return (
+        scope.kind,
+        scope.code,
+        ",".join(str(pk) for pk in sorted(scope.department_ids)),
+        scope.post_type or "-",
+        "protected" if scope.protected else "full",
+    )
+
+
+def _column_keys(scope, versions):
+    """The cache key of each year's column of the evolution: what that year's figures depend on
+    (the reference data, the year's own rows, the day its register is read), not the others'."""
+    global_version, years = versions
+
+    def key(year):
+        parts = (_code_version(), "evolution", global_version, year, years[year], *_scope_parts(scope))
+        parts += (register_day(year).isoformat(),)
+        return "bilan-year:" + hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+    return key
+
+
+def _versions(scope):
+    """The data versions the bilan of `scope` reads, or None when this transaction's data have
+    no trustworthy version (its own writes not committed yet)."""
+    return data_version.tokens(evolution_years(scope.year))
+
+
+def _compute_in_one_transaction(scope, versions=None):
     """The whole bilan in one transaction. On PostgreSQL the transaction gets enough sort and
     hash memory for the grouped passes over a year's rows to stay in memory."""
     with transaction.atomic():
@@ -142,7 +167,7 @@ def _compute_in_one_transaction(scope):
                 cursor.execute(f"SET LOCAL work_mem = '{int(settings.REPORTING_WORK_MEM_MB)}MB'")
                 if not JIT:
                     cursor.execute("SET LOCAL jit = off")
-        return _compute_bilan(scope)
+        return _compute_bilan(scope, versions)
 
 
 # Whether PostgreSQL may compile the bilan's queries (JIT). Measured by benchmark_bilan --jit
@@ -150,7 +175,7 @@ def _compute_in_one_transaction(scope):
 JIT = False
 
 
-def _compute_bilan(scope):
+def _compute_bilan(scope, versions=None):
     departments = list(
         Department.objects.filter(pk__in=scope.department_ids).select_related("territory").order_by("code")
     )
@@ -213,7 +238,13 @@ def _compute_bilan(scope):
         summary=summary,
         notices=tuple(notices),
         activity_withheld=withheld,
-        evolution=compute_evolution(scope, departments, vocabularies, register_day),
+        evolution=compute_evolution(
+            scope,
+            departments,
+            vocabularies,
+            register_day,
+            column_key=_column_keys(scope, versions) if versions is not None else None,
+        ),
     )
 
 

@@ -16,8 +16,11 @@ its own year (secrecy.py), else it is None (« — »)."""
 
 import dataclasses
 import datetime
+import functools
+import operator
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
@@ -73,16 +76,76 @@ def evolution_years(year):
     return tuple(range(year - YEARS_BACK, year + 1))
 
 
-def compute_evolution(scope, departments, vocabularies, register_day):
+@dataclass(frozen=True)
+class YearColumn:
+    """What the evolution reads of one year, kept in the cache under that year's data version."""
+
+    by_department: dict  # {department id: sheets}
+    age: tuple  # (sum, n)
+    people: int
+    requests: dict  # {vocabulary: (opened, resolved at year end)}
+    posts: int
+    mediators: int
+    bilans: int
+    figures: dict  # {figure key: sum of the values}
+    shown: bool
+    department_shown: dict  # {department id: bool}
+    annual_shown: bool
+
+
+# Entries only bound the cache's size: the data versions in the key are what keep them right.
+COLUMN_CACHE_SECONDS = 30 * 24 * 3600
+
+
+def compute_evolution(scope, departments, vocabularies, register_day, column_key=None):
     """The Evolution of `scope` over N−4 … N. `departments` are the scope's departments (with
     their territoire), `vocabularies` the request lists loaded by the bilan, `register_day(year)`
-    the day the register of a year is read."""
+    the day the register of a year is read. `column_key(year)`, when given, is the cache key of
+    a year's column at the current data versions (reporting.bilan): the years found in the cache
+    are not read again, the missing ones are computed together in a fixed number of queries."""
     years = evolution_years(scope.year)
+    keys = {year: column_key(year) for year in years} if column_key else {}
+    keys = {year: key for year, key in keys.items() if key is not None}
+    columns = {}
+    if keys:
+        try:
+            found = cache.get_many(list(keys.values()))
+        except Exception:  # noqa: BLE001 — an unreadable entry (older code) is computed again
+            found = {}
+        columns = {year: found[key] for year, key in keys.items() if isinstance(found.get(key), YearColumn)}
+    missing = tuple(year for year in years if year not in columns)
+    if missing:
+        computed = _compute_columns(scope, departments, vocabularies, register_day, missing)
+        columns.update(computed)
+        stored = {keys[year]: computed[year] for year in missing if year in keys}
+        if stored:
+            cache.set_many(stored, COLUMN_CACHE_SECONDS)
+    return _evolution(scope, departments, years, columns)
+
+
+def _in_years(field, years):
+    """Q of the rows whose date `field` falls in one of `years` (ranges: index-friendly)."""
+    ranges = []
+    for year in sorted(years):
+        if ranges and ranges[-1][1] == year - 1:
+            ranges[-1][1] = year
+        else:
+            ranges.append([year, year])
+    return functools.reduce(
+        operator.or_,
+        (
+            Q(**{f"{field}__gte": datetime.date(first, 1, 1), f"{field}__lte": datetime.date(last, 12, 31)})
+            for first, last in ranges
+        ),
+    )
+
+
+def _compute_columns(scope, departments, vocabularies, register_day, years):
+    """{year: YearColumn} of `years`, in a fixed number of queries whatever their number."""
     department_of = scope_posts(scope)
     post_ids = list(department_of)
-    start, end = datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 31)
 
-    sheets = Sheet.objects.filter(opened_on__gte=start, opened_on__lte=end, post_id__in=post_ids).annotate(
+    sheets = Sheet.objects.filter(_in_years("opened_on", years), post_id__in=post_ids).annotate(
         year=ExtractYear("opened_on")
     )
     by_department = {}  # {(year, department id): sheets}
@@ -101,7 +164,7 @@ def compute_evolution(scope, departments, vocabularies, register_day):
     domain_of = {item.pk: vocabulary for vocabulary, items in vocabularies.items() for item in items}
     requests = {}  # {(year, vocabulary): (opened, resolved at year end)}
     for row in (
-        SheetRequest.objects.filter(opened_on__gte=start, opened_on__lte=end, post_id__in=post_ids)
+        SheetRequest.objects.filter(_in_years("opened_on", years), post_id__in=post_ids)
         .annotate(year=ExtractYear("opened_on"), closed_year=ExtractYear("closed_on"))
         .values("year", "kind")
         .order_by()
@@ -132,6 +195,39 @@ def compute_evolution(scope, departments, vocabularies, register_day):
         annual_blocks = _bilan_blocks(scope, years)
         for year in years:
             annual_shown[year] = annual_blocks[year].publishable(whole)
+    return {
+        year: YearColumn(
+            by_department={pk: n for (y, pk), n in by_department.items() if y == year},
+            age=age.get(year, (0, 0)),
+            people=people.get(year, 0),
+            requests={v: counts for (y, v), counts in requests.items() if y == year},
+            posts=posts.get(year, 0),
+            mediators=mediators.get(year, 0),
+            bilans=bilans.get(year, 0),
+            figures={k: total for (y, k), total in figures.items() if y == year},
+            shown=shown[year],
+            department_shown={pk: ok for (y, pk), ok in department_shown.items() if y == year},
+            annual_shown=annual_shown[year],
+        )
+        for year in years
+    }
+
+
+def _evolution(scope, departments, years, columns):
+    """The Evolution laid out from each year's column."""
+    by_department = {(y, pk): n for y, c in columns.items() for pk, n in c.by_department.items()}
+    age = {y: c.age for y, c in columns.items()}
+    people = {y: c.people for y, c in columns.items()}
+    requests = {(y, v): counts for y, c in columns.items() for v, counts in c.requests.items()}
+    posts = {y: c.posts for y, c in columns.items()}
+    mediators = {y: c.mediators for y, c in columns.items()}
+    bilans = {y: c.bilans for y, c in columns.items() if c.bilans}
+    figures = {(y, k): total for y, c in columns.items() for k, total in c.figures.items()}
+    shown = {y: c.shown for y, c in columns.items()}
+    department_shown = {
+        (y, dep.pk): columns[y].department_shown.get(dep.pk, columns[y].shown) for y in years for dep in departments
+    }
+    annual_shown = {y: c.annual_shown for y, c in columns.items()}
 
     def pick(series_years, get, ok=lambda year: True):
         return tuple(get(year) if ok(year) else None for year in series_years)

@@ -122,7 +122,133 @@ def test_every_table_the_bilan_reads_changes_the_data_version(sheets):
 
 
 def test_the_version_changes_with_each_committed_write(sheets):
-    before = data_version.current()
+    before = data_version.tokens((YEAR,))
     assert before is not None
     Sheet.objects.filter(pk=sheets[0].pk).update(notes="Relue")
-    assert data_version.current() not in (None, before)
+    after = data_version.tokens((YEAR,))
+    assert after is not None and after[1][YEAR] != before[1][YEAR]
+
+
+# Per-year versions: a write to a year's rows changes that year's token, not the other years';
+# a write to the reference data (posts, vocabularies…) changes the token every key carries.
+
+
+def year_tokens(*years):
+    found = data_version.tokens(years)
+    assert found is not None
+    return found
+
+
+def test_a_sheet_written_changes_its_years_token_only(sheets):
+    post = sheets[0].post
+    global_before, before = year_tokens(2023, YEAR, 2025)
+    person = BeneficiaryFactory(structure=post.structure)
+    SheetFactory(beneficiary=person, post=post, opened_on=datetime.date(2023, 3, 1))
+    global_after, after = year_tokens(2023, YEAR, 2025)
+    assert after[2023] != before[2023]
+    assert (after[YEAR], after[2025], global_after) == (before[YEAR], before[2025], global_before)
+
+
+def test_bulk_writes_update_and_raw_sql_change_the_years_of_the_old_and_the_new_rows(sheets):
+    post = sheets[0].post
+    _, before = year_tokens(2022, 2023, YEAR, 2025)
+    Sheet.objects.bulk_create(
+        [
+            Sheet(
+                beneficiary=sheets[0].beneficiary,
+                post=post,
+                mediator=sheets[0].mediator,
+                opened_on=datetime.date(2022, 2, 1),
+            )
+        ]
+    )
+    _, after_bulk = year_tokens(2022, 2023, YEAR, 2025)
+    assert after_bulk[2022] != before[2022]
+    assert after_bulk[YEAR] == before[YEAR] and after_bulk[2025] == before[2025]
+
+    # A request moved from YEAR to 2025: both years change, 2022 does not.
+    SheetRequest.objects.filter(sheet=sheets[0]).update(opened_on=datetime.date(2025, 1, 5))
+    _, after_update = year_tokens(2022, 2023, YEAR, 2025)
+    assert after_update[YEAR] != after_bulk[YEAR] and after_update[2025] != after_bulk[2025]
+    assert after_update[2022] == after_bulk[2022] and after_update[2023] == after_bulk[2023]
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accompaniments_sheetrequest WHERE sheet_id = %s", [sheets[1].pk])
+    _, after_raw = year_tokens(2022, 2023, YEAR, 2025)
+    assert after_raw[YEAR] != after_update[YEAR]
+    assert after_raw[2025] == after_update[2025] and after_raw[2022] == after_update[2022]
+
+
+def test_an_annual_bilan_figure_changes_the_token_of_its_bilans_year(sheets):
+    from reporting.enums import BilanState, FigureKey
+    from reporting.models import AnnualBilan, BilanFigure, Campaign
+    from tests.factories import make_user
+
+    campaign = Campaign.objects.create(
+        year=2023, region=department("59").region, deadline=None, imported=True, opened_by=make_user(Role.COORDINATOR)
+    )
+    bilan = AnnualBilan.objects.create(
+        campaign=campaign,
+        year=2023,
+        department=department("59"),
+        post_type="qpv",
+        state=BilanState.VALIDATED,
+        validated_at=datetime.datetime.now(datetime.UTC),
+    )
+    global_before, before = year_tokens(2023, YEAR)
+    BilanFigure.objects.create(bilan=bilan, key=FigureKey.PEOPLE_TOTAL, computed=4)
+    global_after, after = year_tokens(2023, YEAR)
+    assert after[2023] != before[2023]
+    assert after[YEAR] == before[YEAR] and global_after == global_before
+
+
+def test_a_post_written_changes_the_token_of_every_year(sheets):
+    global_before, _ = year_tokens(YEAR)
+    post = sheets[0].post
+    type(post).objects.filter(pk=post.pk).update(code="P-RENAMED")
+    global_after, _ = year_tokens(YEAR)
+    assert global_after != global_before
+
+
+def test_a_request_of_the_year_before_edited_is_on_the_next_bilan_of_the_year(client, coordinator, sheets):
+    """The bilan of N shows N−1's share of requests resolved: a request of N−1 is a row of
+    N−1's year, and N−1's version is part of the key of N's bilan."""
+    old = SheetFactory(beneficiary=sheets[0].beneficiary, post=sheets[0].post, opened_on=datetime.date(YEAR - 1, 5, 1))
+    request = SheetRequestFactory(sheet=old)
+    resolved = "des demandes d'accès aux droits résolues en fin d'année"
+
+    def previous_share():
+        document = client.get(reverse("reporting:bilan_json") + QUERY).json()
+        return next(h for h in document["summary"] if h["label"] == resolved)["previous"]
+
+    assert previous_share() == 0
+    SheetRequest.objects.filter(pk=request.pk).update(status="resolved", closed_on=datetime.date(YEAR - 1, 12, 1))
+    assert previous_share() == 100
+
+
+def test_a_sheet_of_an_older_year_written_is_in_the_next_evolution(client, coordinator, sheets):
+    """A year the bilan shows only in its evolution (N−3): its version is part of the key."""
+    post = sheets[0].post
+
+    def evolution_total():
+        document = client.get(reverse("reporting:bilan_json") + QUERY).json()
+        series = next(s for s in document["evolution"]["series"] if s["key"] == "sheets")
+        total = next(r for r in series["rows"] if r["key"] == "total")
+        return dict(zip(series["years"], total["values"], strict=True))
+
+    assert evolution_total() == {YEAR: 3}
+    SheetFactory(beneficiary=sheets[0].beneficiary, post=post, opened_on=datetime.date(YEAR - 3, 5, 1))
+    assert evolution_total() == {YEAR - 3: 1, YEAR: 3}
+    Sheet.objects.filter(opened_on__year=YEAR - 3).update(opened_on=datetime.date(YEAR - 2, 5, 1))
+    assert evolution_total() == {YEAR - 2: 1, YEAR: 3}
+
+
+def test_a_sheet_given_to_another_mediator_changes_the_years_of_its_requests(sheets):
+    """The readers' secrecy blocks count a request under its sheet's mediator."""
+    old = SheetFactory(beneficiary=sheets[0].beneficiary, post=sheets[0].post, opened_on=datetime.date(2022, 5, 1))
+    SheetRequestFactory(sheet=old, opened_on=datetime.date(YEAR, 2, 1))
+    _, before = year_tokens(2022, YEAR, 2025)
+    Sheet.objects.filter(pk=old.pk).update(mediator=sheets[1].mediator)
+    _, after = year_tokens(2022, YEAR, 2025)
+    assert after[2022] != before[2022] and after[YEAR] != before[YEAR]
+    assert after[2025] == before[2025]

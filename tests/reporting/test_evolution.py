@@ -235,3 +235,77 @@ def test_the_json_series_follow_the_schema_and_the_public_edition_leaves_them_ou
     public = public_edition.public_bilan(readers, departments, minimum=0)
     published = editions.public_document(public, version=1, published_at=timezone.now(), reason="")
     assert "evolution" not in published
+
+
+# The years before N change rarely: each year's column is kept in the cache under that year's
+# data version, so that a write to N recomputes N only (transactional: on PostgreSQL a version
+# moves when the data are committed).
+
+cached_years = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def cached_region_bilan():
+    """The bilan through the cache, and the years whose sheets or requests it read."""
+    with CaptureQueriesContext(connection) as captured:
+        bilan = compute_bilan(resolve_scope(Department.objects.all(), year=YEAR, key="region:32"))
+    read = {
+        year
+        for query in captured.captured_queries
+        if "accompaniments_sheet" in query["sql"]
+        for year in range(YEAR - 4, YEAR + 1)
+        if f"{year}-01-01" in query["sql"] or f"{year}-12-31" in query["sql"]
+    }
+    # The database cache's own statements (one set, in its savepoint, per entry) are not the
+    # bilan's queries.
+    data = [q for q in captured.captured_queries if "cache_table" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+    return bilan, len(data), read
+
+
+def evolution_figures(evolution):
+    return [(s.key, s.years, [(r.key, r.values) for r in s.rows]) for s in evolution.series]
+
+
+def add_sheet(post, year):
+    sheets(post, year, 1, age=50)
+
+
+@cached_years
+def test_after_a_write_to_n_the_years_before_are_read_from_the_cache(four_years):
+    from django.core.cache import cache
+
+    cache.clear()
+    nord, _somme = four_years
+    _bilan, cold, read = cached_region_bilan()
+    assert min(read) == 2020  # every year read (as one range)
+
+    add_sheet(nord, YEAR)  # the usual write: a sheet of the year; four years before it cached
+    bilan, four_cached, read = cached_region_bilan()
+    assert read == {YEAR - 1, YEAR}  # N−1 for the tables of the bilan, the evolution's N
+    assert four_cached <= cold
+    assert evolution_figures(bilan.evolution) == evolution_figures(region_bilan().evolution)
+    assert bilan.evolution.get("sheets").row("total").values == (1, 4, 3, 5)
+
+    for year in (2021, 2022, 2023, YEAR):  # one year before N still cached (2020)
+        add_sheet(nord, year)
+    bilan, one_cached, read = cached_region_bilan()
+    assert min(read) == 2021 and 2020 not in read
+    assert one_cached == four_cached
+    assert bilan.evolution.get("sheets").row("total").values == (2, 5, 4, 6)
+    assert evolution_figures(bilan.evolution) == evolution_figures(region_bilan().evolution)
+
+
+@cached_years
+def test_a_write_to_a_past_year_recomputes_that_years_column(four_years):
+    from django.core.cache import cache
+
+    cache.clear()
+    nord, _somme = four_years
+    before, _, _ = cached_region_bilan()
+    assert before.evolution.get("annex").row(FigureKey.PEOPLE_TOTAL).values == (30, 40, 90)
+    BilanFigure.objects.filter(bilan__year=2023).update(computed=60)
+    add_sheet(nord, 2020)
+    after, _, read = cached_region_bilan()
+    assert read == {2020, YEAR - 1, YEAR}
+    assert after.evolution.get("annex").row(FigureKey.PEOPLE_TOTAL).values == (30, 60, 90)
+    assert after.evolution.get("sheets").years == (2020, 2021, 2022, 2023, 2024)
+    assert evolution_figures(after.evolution) == evolution_figures(region_bilan().evolution)

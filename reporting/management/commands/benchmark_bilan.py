@@ -3,16 +3,22 @@
     createdb -h 127.0.0.1 -U postgres mediation_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench python manage.py migrate
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mediation_bench \\
-        python manage.py benchmark_bilan --sheets 1000000 [--previous-sheets 1000000] [--past-years 5]
+        python manage.py benchmark_bilan --sheets 1000000 --previous-sheets 1000000 --past-years 5
+
+With --past-years, the bilan is measured twice: over N and N−1 alone, then with the older years
+added beside them; what is compared is the usual case, the bilan computed again after a write of
+one sheet of N (the older years' columns of the evolution read from the per-year cache).
 
 Rows are generated inside the database (generate_series), so a million sheets take seconds
 rather than hours. They belong to a dedicated structure and are removed at the end unless
 --keep is given. Use a scratch database: this command writes a lot."""
 
 import datetime
+import os
 import statistics
 import time
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -105,7 +111,7 @@ class Command(BaseCommand):
             "--past-years",
             type=int,
             default=0,
-            help="années plus anciennes encore, de --sheets fiches chacune, que le bilan ne lit pas",
+            help="années plus anciennes encore, de --sheets fiches chacune, que l'évolution du bilan montre",
         )
         parser.add_argument("--year", type=int, default=timezone_year() - 1)
         parser.add_argument("--runs", type=int, default=5)
@@ -118,16 +124,29 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("Cette mesure vise PostgreSQL : définissez DATABASE_URL vers une base de travail.")
         self.clean()
-        started = time.perf_counter()
-        self.fill(sheets, year, previous_sheets, past_years)
-        self.settle()
-        past = f", et {sheets} de chacune des {past_years} années d'avant" if past_years else ""
-        self.stdout.write(
-            f"Données : {sheets} fiches de {year} et {previous_sheets} de {year - 1}{past} générées "
-            f"en {time.perf_counter() - started:.1f} s"
-        )
         try:
-            self.measure(year, runs)
+            started = time.perf_counter()
+            self.fill(sheets, year, previous_sheets)
+            self.settle()
+            self.stdout.write(
+                f"Données : {sheets} fiches de {year} et {previous_sheets} de {year - 1} générées "
+                f"en {time.perf_counter() - started:.1f} s"
+            )
+            alone = self.measure(year, runs)
+            if past_years:
+                started = time.perf_counter()
+                self.add_past_years(sheets, year, past_years)
+                self.settle()
+                self.stdout.write(
+                    f"Données : {sheets} fiches de chacune des {past_years} années d'avant ajoutées "
+                    f"en {time.perf_counter() - started:.1f} s"
+                )
+                beside = self.measure(year, runs)
+                self.stdout.write(
+                    f"Après l'écriture d'une fiche de {year}, avec {past_years} années d'avant / seules : "
+                    f"{beside['after_write'] / alone['after_write']:.2f} "
+                    f"({beside['after_write']:.2f} s / {alone['after_write']:.2f} s)"
+                )
             if jit:
                 self.measure_jit(year, runs)
         finally:
@@ -184,6 +203,40 @@ class Command(BaseCommand):
                 cursor.execute(INSERT_SHEETS, params | {"year_start": f"{year - back}-01-01"})
             for every in (1, 2):
                 cursor.execute(INSERT_REQUESTS, params | {"every": every})
+        return params
+
+    @transaction.atomic
+    def add_past_years(self, count, year, past_years):
+        """The sheets of `past_years` years before N−1, `count` each, and their requests, beside
+        the data fill() generated."""
+        structure = Structure.objects.get(name=STRUCTURE_NAME)
+        posts = list(Post.objects.filter(structure=structure).order_by("pk").values_list("pk", flat=True))
+        mediators = list(
+            PostHolding.objects.filter(post__structure=structure)
+            .order_by("post_id")
+            .values_list("mediator_id", flat=True)
+        )
+        params = {
+            "structure": structure.pk,
+            "people": max(1, count * 3 // 4),
+            "sheets": count,
+            "posts": posts,
+            "mediators": mediators,
+            "sex": vocabulary_ids(Vocabulary.SEX),
+            "resources": vocabulary_ids(Vocabulary.RESOURCES),
+            "came_via": vocabulary_ids(Vocabulary.CAME_VIA),
+            "contact": vocabulary_ids(Vocabulary.CONTACT_MODE),
+            "rights": vocabulary_ids(Vocabulary.RIGHTS_REQUEST),
+            "care": vocabulary_ids(Vocabulary.CARE_REQUEST),
+            "before": f"{year - 1}-01-01",
+        }
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT min(id) FROM accompaniments_beneficiary WHERE structure_id = %s", [structure.pk])
+            params["first_person"] = cursor.fetchone()[0]
+            for back in range(2, 2 + past_years):
+                cursor.execute(INSERT_SHEETS, params | {"year_start": f"{year - back}-01-01"})
+            for every in (1, 2):
+                cursor.execute(INSERT_REQUESTS + " WHERE s.opened_on < %(before)s::date", params | {"every": every})
 
     def settle(self):
         """Leave the tables as a database in use has them: compact (a previous run's rows,
@@ -222,32 +275,62 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ measure
 
     def measure(self, year, runs):
+        """The bilan's first computation (every year computed), its computation after a write of
+        one sheet of N (the usual case: the years before N read from the per-year cache), a cache
+        hit and the PDF; medians over `runs`. {"cold": s, "after_write": s}."""
         scope = resolve_scope(Department.objects.all(), year=year)
-        timings = []
-        for _ in range(runs):
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                bilan = compute_bilan(scope, cached=False)
-                timings.append(time.perf_counter() - started)
+        cold, cold_queries = self.timed(scope, runs, before=cache.clear)
+        after, after_queries = self.timed(scope, runs, before=lambda: self.write_one_sheet(year))
+        bilan = compute_bilan(scope)
         self.stdout.write(
             f"Bilan régional {year} ({scope.label}) : {bilan.activity.volume.total.sheets} fiches, "
             f"{bilan.activity.rights_requests.total.total + bilan.activity.care_requests.total.total} demandes, "
-            f"comparées à {bilan.previous.volume.total.sheets if bilan.previous else 0} fiches de {year - 1}"
+            f"comparées à {bilan.previous.volume.total.sheets if bilan.previous else 0} fiches de {year - 1} "
+            f"— charge : {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}"
         )
+        for label, timings, queries in (
+            ("premier calcul (toutes les années calculées)", cold, cold_queries),
+            (f"après l'écriture d'une fiche de {year} (années d'avant lues dans le cache)", after, after_queries),
+        ):
+            self.stdout.write(
+                f"  {label} : médiane {statistics.median(timings):.2f} s sur {runs} essais "
+                f"(min {min(timings):.2f} s, max {max(timings):.2f} s), {queries} requêtes SQL hors cache"
+            )
+        hit, hit_queries = self.timed(scope, 1)
         self.stdout.write(
-            f"  calcul : médiane {statistics.median(timings):.2f} s sur {runs} essais "
-            f"(min {min(timings):.2f} s, max {max(timings):.2f} s), {len(queries)} requêtes SQL"
+            f"  lu dans le cache (données inchangées) : {hit[0] * 1000:.0f} ms, {hit_queries} requêtes SQL hors cache"
         )
-        compute_bilan(scope)  # computed and kept in the cache
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            compute_bilan(scope)
-            hit = time.perf_counter() - started
-        self.stdout.write(f"  lu dans le cache (données inchangées) : {hit * 1000:.0f} ms, {len(queries)} requêtes SQL")
         started = time.perf_counter()
         pdf = render_bilan_pdf(compute_bilan(scope))
         elapsed = time.perf_counter() - started
         self.stdout.write(f"  PDF (bilan lu dans le cache) : {elapsed:.2f} s, {len(pdf) // 1024} Kio")
+        return {"cold": statistics.median(cold), "after_write": statistics.median(after)}
+
+    def timed(self, scope, runs, before=None):
+        """([seconds of each run of compute_bilan(scope)], queries of the last run but the
+        cache's own statements)."""
+        timings = []
+        for _ in range(runs):
+            if before is not None:
+                before()
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                compute_bilan(scope)
+                timings.append(time.perf_counter() - started)
+        counted = [q for q in queries.captured_queries if "cache_table" not in q["sql"] and "SAVEPOINT" not in q["sql"]]
+        return timings, len(counted)
+
+    def write_one_sheet(self, year):
+        """A mediator's edit of one sheet of `year`, committed: the usual write."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """UPDATE accompaniments_sheet SET notes = 'Mesure ' || clock_timestamp()
+                   WHERE id = (SELECT s.id FROM accompaniments_sheet s
+                               JOIN accompaniments_beneficiary b ON b.id = s.beneficiary_id
+                               JOIN mediation_structure st ON st.id = b.structure_id AND st.name = %s
+                               WHERE s.opened_on >= %s LIMIT 1)""",
+                [STRUCTURE_NAME, datetime.date(year, 1, 1)],
+            )
 
     def measure_jit(self, year, runs):
         scope = resolve_scope(Department.objects.all(), year=year)
